@@ -1,0 +1,35 @@
+# Pinggu — the two commands a user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BIND ?= 127.0.0.1:8000
+DEMO_PASSWORD ?= Pinggu@2020demo
+
+.PHONY: install run test lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever the dependency list or the lock changes.
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/pinggu migrate --no-input
+	$(BIN)/pinggu demo --password '$(DEMO_PASSWORD)'
+	$(BIN)/pinggu serve --bind $(BIND)
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Regenerate the pinned lock from the currently installed environment.
+lock: install
+	$(BIN)/pip freeze --exclude-editable | grep -v '^pinggu' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

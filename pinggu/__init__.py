@@ -1,0 +1,3 @@
+"""Pinggu 评估 — government-openness performance evaluation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from pinggu.cli import main
+
+main()

@@ -1,0 +1,26 @@
+"""Writing audit events. Every service function that changes state calls `record`."""
+
+from .models import AuditEvent
+
+
+def client_ip(request):
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(action, *, actor=None, request=None, obj=None, **details):
+    if actor is None and request is not None and getattr(request, "user", None) is not None:
+        if request.user.is_authenticated:
+            actor = request.user
+    if actor is not None and not getattr(actor, "pk", None):
+        actor = None
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=(actor.get_username() if actor else details.pop("username", "")) or "",
+        action=action,
+        ip=client_ip(request),
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        details=details,
+    )

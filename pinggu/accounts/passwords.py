@@ -1,0 +1,31 @@
+"""Password rules: at least 10 characters, three of four character classes, not the username."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MIN_LENGTH = 10
+
+
+class StrengthValidator:
+    def validate(self, password, user=None):
+        problems = []
+        if len(password) < MIN_LENGTH:
+            problems.append(_("密码至少 %(n)d 个字符。") % {"n": MIN_LENGTH})
+        classes = sum(
+            [
+                any(c.islower() and c.isascii() for c in password),
+                any(c.isupper() and c.isascii() for c in password),
+                any(c.isdigit() for c in password),
+                any(not c.isalnum() for c in password),
+            ]
+        )
+        if classes < 3:
+            problems.append(_("密码须包含小写字母、大写字母、数字、符号中的至少三类。"))
+        username = getattr(user, "username", "") if user is not None else ""
+        if username and username.lower() in password.lower():
+            problems.append(_("密码不能包含用户名。"))
+        if problems:
+            raise ValidationError(problems, code="password_weak")
+
+    def get_help_text(self):
+        return _("至少 10 个字符，包含小写字母、大写字母、数字、符号中的至少三类，且不能包含用户名。")

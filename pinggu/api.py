@@ -1,0 +1,54 @@
+"""/api/v1: one NinjaAPI with every app's router and one error format."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from pinggu.accounts.api import router as auth_router
+from pinggu.accounts.api_auth import api_auth
+from pinggu.errors import ApiError
+from pinggu.frameworks.api import router as frameworks_router
+
+api = NinjaAPI(
+    title="Pinggu API",
+    version="1",
+    description="政务公开绩效评估系统 API。先用 POST /auth/token 取得令牌，再以 `Authorization: Bearer <token>` 调用。",
+    auth=api_auth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/auth", auth_router)
+api.add_router("/frameworks", frameworks_router)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc):
+    return ApiError.response(exc.status, exc.code, exc.message, **exc.extra)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return ApiError.response(401, "unauthorized", _("需要登录：请提供有效的 Bearer 令牌。"))
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    return ApiError.response(400, "invalid_request", _("请求内容不正确。"), errors=exc.errors)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return ApiError.response(403, "forbidden", _("没有权限执行此操作。"))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return ApiError.response(404, "not_found", _("找不到该对象。"))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return ApiError.response(exc.status_code, "error", str(exc))

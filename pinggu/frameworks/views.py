@@ -1,0 +1,193 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pinggu.accounts import permissions
+from pinggu.accounts.audit import record
+from pinggu.accounts.decorators import require
+
+from . import exports, importing, services
+from .forms import ImportForm
+from .layout import grid
+
+_SESSION_KEY = "framework_import"
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "yaml": "application/yaml; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+
+
+def _framework_or_404(code, version=None):
+    framework = services.get_framework(code, version)
+    if framework is None:
+        raise Http404
+    return framework
+
+
+@require(permissions.can_view_frameworks)
+def framework_list(request):
+    show_all = request.GET.get("all") == "1"
+    return render(
+        request,
+        "frameworks/list.html",
+        {"frameworks": services.frameworks_for_listing(include_all_versions=show_all), "show_all": show_all,
+         "can_manage": permissions.can_manage_frameworks(request.user)},
+    )
+
+
+@require(permissions.can_view_frameworks)
+def framework_detail(request, code):
+    version = request.GET.get("version")
+    framework = _framework_or_404(code, int(version) if version and version.isdigit() else None)
+    data = services.to_dict(framework)
+    versions = services.Framework.objects.alive().filter(code=code).order_by("-version").values_list("version", "status")
+    return render(
+        request,
+        "frameworks/detail.html",
+        {
+            "framework": framework,
+            "grid": grid(data),
+            "counts": _counts(data),
+            "versions": versions,
+            "can_manage": permissions.can_manage_frameworks(request.user),
+            "in_use": services.in_use(framework),
+        },
+    )
+
+
+def _counts(data):
+    levels, checkpoints = {}, 0
+
+    def walk(nodes):
+        nonlocal checkpoints
+        for node in nodes:
+            levels[node["level"]] = levels.get(node["level"], 0) + 1
+            checkpoints += len(node["checkpoints"])
+            walk(node["children"])
+
+    walk(data["indicators"])
+    return {"levels": sorted(levels.items()), "checkpoints": checkpoints}
+
+
+@require(permissions.can_view_frameworks)
+def framework_export(request, code, fmt):
+    version = request.GET.get("version")
+    framework = _framework_or_404(code, int(version) if version and version.isdigit() else None)
+    if fmt not in EXPORT_TYPES:
+        raise Http404
+    body = render_export(framework, fmt)
+    record("framework_export", request=request, obj=framework, format=fmt, code=framework.code, version=framework.version)
+    filename = f"{framework.code}-v{framework.version}.{fmt}"
+    response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def render_export(framework, fmt):
+    """The bytes of one export format (shared with the CLI)."""
+    import json
+
+    data = services.to_dict(framework)
+    if fmt == "xlsx":
+        return exports.to_xlsx(data)
+    if fmt == "docx":
+        return exports.to_docx(data)
+    if fmt == "yaml":
+        return exports.to_yaml(data).encode()
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+@require(permissions.can_manage_frameworks)
+def framework_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.FRAMEWORK_IMPORT_MAX_BYTES:
+            form.add_error("file", _("文件过大（上限 %(mb)d MB）。") % {"mb": settings.FRAMEWORK_IMPORT_MAX_BYTES // 1024 // 1024})
+            return render(request, "frameworks/import.html", context)
+        suffix = PurePath(upload.name).suffix.lower()[:8]
+        # Kept in storage until confirmed; the user's file name is never a path.
+        stored = default_storage.save(f"framework-imports/{uuid.uuid4().hex}{suffix}", upload)
+        pending = {"path": stored, "name": upload.name, "sheet": form.cleaned_data["sheet"] or None, "defaults": form.defaults()}
+        try:
+            datas = _read_pending(pending)
+        except services.FrameworkError as exc:
+            default_storage.delete(stored)
+            context.update(error=exc.message, problems=exc.problems)
+            return render(request, "frameworks/import.html", context)
+        _discard_pending(request)
+        request.session[_SESSION_KEY] = pending
+        context["previews"] = [
+            {"data": data, "grid": grid(data), "counts": _counts(data),
+             "exists": services.get_framework(data["code"]) is not None}
+            for data in datas
+        ]
+        context["filename"] = upload.name
+    return render(request, "frameworks/import.html", context)
+
+
+def _read_pending(pending):
+    with default_storage.open(pending["path"], "rb") as fh:
+        return importing.read(pending["name"], fh, sheet=pending["sheet"], defaults=pending["defaults"])
+
+
+def _discard_pending(request):
+    pending = request.session.pop(_SESSION_KEY, None)
+    if pending:
+        default_storage.delete(pending["path"])
+
+
+@require_POST
+@require(permissions.can_manage_frameworks)
+def framework_import_confirm(request):
+    pending = request.session.get(_SESSION_KEY)
+    if not pending:
+        messages.error(request, _("没有待确认的导入，请重新上传文件。"))
+        return redirect("frameworks:import")
+    try:
+        frameworks = importing.store(_read_pending(pending), user=request.user, request=request, source_name=pending["name"])
+    except services.FrameworkError as exc:
+        messages.error(request, exc.message)
+        return redirect("frameworks:import")
+    _discard_pending(request)
+    for fw in frameworks:
+        messages.success(request, _("已导入“%(name)s”（代码 %(code)s，第 %(v)d 版，草稿）。") % {"name": fw.name, "code": fw.code, "v": fw.version})
+    return redirect("frameworks:detail", code=frameworks[0].code)
+
+
+@require_POST
+@require(permissions.can_manage_frameworks)
+def framework_action(request, code, action):
+    framework = _framework_or_404(code, int(request.POST.get("version", 0)) or None)
+    try:
+        if action == "publish":
+            services.publish(framework, user=request.user, request=request)
+            messages.success(request, _("已发布第 %(v)d 版，此后不可再修改。") % {"v": framework.version})
+        elif action == "new-version":
+            new = services.new_version(framework, user=request.user, request=request)
+            messages.success(request, _("已创建第 %(v)d 版（草稿）。") % {"v": new.version})
+            return redirect(_detail_url(new))
+        elif action == "delete":
+            services.delete(framework, user=request.user, request=request)
+            messages.success(request, _("已删除第 %(v)d 版。") % {"v": framework.version})
+            return redirect("frameworks:list")
+        else:
+            raise Http404
+    except services.FrameworkError as exc:
+        messages.error(request, exc.message)
+    return redirect(_detail_url(framework))
+
+
+def _detail_url(framework):
+    return f"{reverse('frameworks:detail', args=[framework.code])}?version={framework.version}"
