@@ -141,6 +141,7 @@ MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/files/"  # never served directly; downloads go through permission-checked views
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks here first; the package finders serve the rest
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

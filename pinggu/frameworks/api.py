@@ -2,7 +2,7 @@ from typing import Optional
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pinggu.accounts import permissions
@@ -40,15 +40,6 @@ def list_frameworks(request, all_versions: bool = False):
     ]
 
 
-@router.get("/{code}", summary="指标体系详情（树形）")
-def get_framework(request, code: str, version: Optional[int] = None):
-    _require(permissions.can_view_frameworks(request.auth))
-    framework = services.get_framework(code, version)
-    if framework is None:
-        raise ApiError(404, "not_found", _("指标体系“%(c)s”不存在。") % {"c": code})
-    return services.to_dict(framework)
-
-
 @router.post("/import", response={201: dict}, summary="导入指标体系（xlsx、yaml 或 json）")
 def import_framework(
     request,
@@ -70,4 +61,13 @@ def import_framework(
         raise ApiError(400, exc.code, exc.message, errors=exc.problems) from None
     body = services.to_dict(frameworks[0])
     body["imported"] = [{"code": fw.code, "version": fw.version, "name": fw.name} for fw in frameworks]
-    return 201, body
+    return Status(201, body)
+
+
+@router.get("/{code}", summary="指标体系详情（树形）")
+def get_framework(request, code: str, version: Optional[int] = None):
+    _require(permissions.can_view_frameworks(request.auth))
+    framework = services.get_framework(code, version)
+    if framework is None:
+        raise ApiError(404, "not_found", _("指标体系“%(c)s”不存在。") % {"c": code})
+    return services.to_dict(framework)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import excel_import, yaml_io
-from .services import FrameworkError, check, create_framework
+from .services import FrameworkError, check, clean_to_portable, create_framework
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
@@ -47,15 +47,15 @@ def read(filename, fileobj, *, sheet=None, defaults=None):
             if value not in (None, "") and key in ("code", "name", "year", "unit_kind"):
                 data[key] = value
         datas = [data]
-    problems = []
+    problems, clean = [], []
     for data in datas:
         try:
-            check(data)
+            clean.append(clean_to_portable(check(data)))
         except FrameworkError as exc:
             problems.extend(exc.problems)
     if problems:
         raise FrameworkError(_("文件有 %(n)d 处问题，未导入任何内容。") % {"n": len(problems)}, problems=problems)
-    return datas
+    return clean
 
 
 @transaction.atomic

@@ -21,11 +21,16 @@ def _latin(ch):
     return ch.isascii() and ch.isalnum()
 
 
+def _keeps_space(left, right):
+    # Between Latin words a space is real; between digits it is an OCR split ("4 8小时").
+    return _latin(left) and _latin(right) and not (left.isdigit() and right.isdigit())
+
+
 def clean_text(value):
     """Join the pieces of a cell: no space inside Chinese text, one space between Latin words.
 
     Word and OCR break lines and insert spaces in the middle of Chinese words
-    ("政府信息 公开"); a space between two Latin letters or digits is real ("IPv6 support").
+    ("政府信息 公开"); a space between two Latin words is real ("IPv6 support").
     """
     if value is None:
         return ""
@@ -34,7 +39,7 @@ def clean_text(value):
         return ""
     out = pieces[0]
     for piece in pieces[1:]:
-        out += (" " if _latin(out[-1]) and _latin(piece[0]) else "") + piece
+        out += (" " if _keeps_space(out[-1], piece[0]) else "") + piece
     return out
 
 

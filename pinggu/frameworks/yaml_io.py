@@ -11,9 +11,26 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+_BREAKS = "\n\r\x85\u2028\u2029"
+
+
 def _str_representer(dumper, value):
-    # Multi-line texts as literal blocks, so a person can read and edit them.
-    style = "|" if "\n" in value else None  # the emitter falls back when a block is not allowed
+    """Multi-line texts as literal blocks a person can read and edit.
+
+    PyYAML's fallback for a block it cannot write is a single-quoted scalar,
+    which folds line breaks next to spaces on reading; such texts go double-quoted
+    (with escapes) instead, so every text reads back exactly.
+    """
+    style = None
+    if any(ch in value for ch in _BREAKS):
+        lines = value.split("\n")
+        clean = (
+            not any(ch in value for ch in "\r\x85\u2028\u2029\t")
+            and not value[:1].isspace()
+            and all(line == line.rstrip(" ") for line in lines)
+            and value.strip("\n")
+        )
+        style = "|" if clean else '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
