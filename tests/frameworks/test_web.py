@@ -124,3 +124,10 @@ def test_submitter_gets_403_on_library(client, bundled):
 def test_no_external_assets(org_client, bundled):
     html = org_client.get("/frameworks/yulin-2020-county/").content.decode()
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+@pytest.mark.parametrize("path", ["vendor/htmx/htmx.min.js", "vendor/bootstrap/bootstrap.min.css", "pinggu/pinggu.js", "ninja/swagger-ui-bundle.js"])
+def test_vendored_assets_are_served(client, settings, path):
+    settings.DEBUG = False
+    response = client.get(f"/static/{path}")
+    assert response.status_code == 200
