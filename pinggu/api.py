@@ -6,9 +6,16 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from pinggu.accounts.api import audit_router, users_router
 from pinggu.accounts.api import router as auth_router
 from pinggu.accounts.api_auth import api_auth
+from pinggu.accounts.services import AccountError
+from pinggu.campaigns.api import router as campaigns_router
+from pinggu.campaigns.api import units_router
+from pinggu.campaigns.services import CampaignError
 from pinggu.errors import ApiError
+from pinggu.evidence.api import evidence_router
+from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.frameworks.api import router as frameworks_router
 
 api = NinjaAPI(
@@ -22,6 +29,18 @@ api = NinjaAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/frameworks", frameworks_router)
+api.add_router("/units", units_router)
+api.add_router("/users", users_router)
+api.add_router("/campaigns", campaigns_router)
+api.add_router("/campaigns", campaign_evidence_router)
+api.add_router("/evidence", evidence_router)
+api.add_router("/audit", audit_router)
+
+
+@api.exception_handler(CampaignError)
+@api.exception_handler(AccountError)
+def _domain_error(request, exc):
+    return ApiError.response(exc.status, exc.code, exc.message, **exc.extra)
 
 
 @api.exception_handler(ApiError)

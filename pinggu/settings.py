@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "pinggu.site",
     "pinggu.accounts",
     "pinggu.frameworks",
+    "pinggu.campaigns",
+    "pinggu.evidence",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +151,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True  # serve straight from the package; collectstatic is optional
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_TEMP_DIR = None
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"  # same disk as the files: storing an upload is a rename, not a copy
+FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
 FRAMEWORK_IMPORT_MAX_BYTES = env_int("FRAMEWORK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- Auth and security ---------------------------------------------------------

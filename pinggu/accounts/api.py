@@ -1,11 +1,15 @@
 from datetime import datetime
+from typing import Optional
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
+from pinggu.campaigns.models import Unit
 from pinggu.errors import ApiError
 
+from . import audit_log, permissions, services
 from .audit import record
 from .models import ApiToken
 
@@ -34,3 +38,69 @@ def token(request, creds: Credentials):
     raw, tok = ApiToken.issue(user)
     record("api_token", actor=user, request=request)
     return {"token": raw, "expires_at": tok.expires_at}
+
+
+class PasswordIn(Schema):
+    username: str
+    old_password: str
+    new_password: str
+
+
+@router.post("/password", auth=None, summary="修改密码（首次登录须先修改）")
+def change_password(request, body: PasswordIn):
+    user = authenticate(request, username=body.username, password=body.old_password)
+    if user is None:
+        raise ApiError(401, "invalid_credentials", _("用户名或密码错误。"))
+    try:
+        services.change_password(user, body.new_password, request=request)
+    except ValidationError as exc:
+        raise ApiError(400, "weak_password", " ".join(exc.messages)) from None
+    return {"ok": True}
+
+
+users_router = Router(tags=["users"])
+
+
+class UserIn(Schema):
+    username: str
+    password: Optional[str] = None
+    role: str
+    unit_code: Optional[str] = None
+    must_change_password: bool = True
+    display_name: str = ""
+
+
+@users_router.post("", response={201: dict}, summary="新建账户（组织单位）；不填密码则生成一次性密码并只返回这一次")
+def create_user(request, body: UserIn):
+    if not permissions.can_manage_campaigns(request.auth):
+        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
+    unit = None
+    if body.unit_code:
+        unit = Unit.objects.alive().filter(code=body.unit_code).first()
+        if unit is None:
+            raise ApiError(400, "unknown_unit", _("单位“%(c)s”不存在。") % {"c": body.unit_code})
+    user, password = services.create_user(
+        username=body.username, role=body.role, password=body.password, unit=unit,
+        must_change_password=body.must_change_password, display_name=body.display_name, by=request.auth, request=request,
+    )
+    out = {"username": user.username, "role": user.role, "unit_code": unit.code if unit else None,
+           "must_change_password": user.must_change_password}
+    if body.password is None:
+        out["password"] = password
+    return Status(201, out)
+
+
+audit_router = Router(tags=["audit"])
+
+
+@audit_router.get("", summary="审计日志（组织单位）")
+def audit(request, campaign: Optional[int] = None, unit: Optional[str] = None, action: Optional[str] = None,
+          since: Optional[datetime] = None, limit: int = 500, offset: int = 0):
+    if not permissions.can_manage_campaigns(request.auth):
+        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
+    events = audit_log.filtered(campaign=campaign, unit=unit, action=action, since=since)
+    limit = max(1, min(limit, 5000))
+    return {
+        "count": events.count(),
+        "events": [audit_log.as_dict(e) for e in events[offset:offset + limit]],
+    }

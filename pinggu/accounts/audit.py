@@ -9,7 +9,7 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(action, *, actor=None, request=None, obj=None, **details):
+def record(action, *, actor=None, request=None, obj=None, campaign=None, unit=None, **details):
     if actor is None and request is not None and getattr(request, "user", None) is not None:
         if request.user.is_authenticated:
             actor = request.user
@@ -20,6 +20,8 @@ def record(action, *, actor=None, request=None, obj=None, **details):
         actor_name=(actor.get_username() if actor else details.pop("username", "")) or "",
         action=action,
         ip=client_ip(request),
+        campaign=campaign,
+        unit=unit,
         object_type=obj._meta.model_name if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         details=details,

@@ -37,3 +37,20 @@ class PasswordChangeForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", _("两次输入的新密码不一致。"))
         return data
+
+
+class UserCreateForm(forms.Form):
+    username = forms.RegexField(label=_("用户名"), regex=r"^[A-Za-z0-9_.@+-]{2,150}$",
+                                help_text=_("字母、数字和 _.@+-"))
+    display_name = forms.CharField(label=_("姓名"), max_length=100, required=False)
+    role = forms.ChoiceField(label=_("角色"), choices=())
+    unit = forms.ModelChoiceField(label=_("所属单位（填报人必填）"), queryset=None, required=False, to_field_name="code")
+
+    def __init__(self, *args, **kwargs):
+        from pinggu.campaigns.models import Unit
+
+        from .models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+        self.fields["unit"].queryset = Unit.objects.alive()

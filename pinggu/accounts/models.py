@@ -21,6 +21,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
     phone = models.CharField(_("电话"), max_length=40, blank=True)
     must_change_password = models.BooleanField(_("首次登录须改密码"), default=False)
+    unit = models.ForeignKey(
+        "campaigns.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("所属单位")
+    )
     password_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -81,6 +84,8 @@ class AuditEvent(models.Model):
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=40, db_index=True)
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("campaigns.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)
@@ -97,3 +102,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("audit events are append-only")
+
+    @property
+    def label(self):
+        from .audit_log import ACTION_LABELS
+
+        return ACTION_LABELS.get(self.action, self.action)

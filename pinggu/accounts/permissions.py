@@ -1,16 +1,90 @@
-"""Every permission rule, written once. Web views, the API and downloads all ask here."""
+"""Every permission rule, written once. Web views, the API and downloads all ask here.
+
+Roles: the organizer reaches everything; a viewer reads everything and changes
+nothing; an evaluator reads the units assigned to it; a submitter reads and
+writes only its own unit's workspace in campaigns its unit is enrolled in.
+"""
+
+from django.db.models import Exists, OuterRef, Q
 
 from .models import Role
 
 
+def _active(user):
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def is_organizer(user):
-    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.ORGANIZER))
+    return _active(user) and (user.is_superuser or user.role == Role.ORGANIZER)
+
+
+def is_submitter(user):
+    return _active(user) and not user.is_superuser and user.role == Role.SUBMITTER
 
 
 def can_view_frameworks(user):
     # Submitters see their checklist through their campaign, not the framework library.
-    return bool(user and user.is_authenticated and user.is_active and (is_organizer(user) or user.role in (Role.EVALUATOR, Role.VIEWER)))
+    return _active(user) and (is_organizer(user) or user.role in (Role.EVALUATOR, Role.VIEWER))
 
 
 def can_manage_frameworks(user):
+    return is_organizer(user)
+
+
+def can_manage_campaigns(user):
+    """Units, accounts, campaigns, enrollment, reopen, extension, restore, audit."""
+    return is_organizer(user)
+
+
+def can_list_campaigns(user):
+    return _active(user)
+
+
+def enrollments_visible_to(user, queryset=None):
+    from pinggu.campaigns.models import Enrollment, EvaluatorAssignment
+
+    qs = Enrollment.objects.all() if queryset is None else queryset
+    if not _active(user):
+        return qs.none()
+    if is_organizer(user) or user.role == Role.VIEWER:
+        return qs
+    if user.role == Role.SUBMITTER:
+        return qs.filter(unit_id=user.unit_id) if user.unit_id else qs.none()
+    if user.role == Role.EVALUATOR:
+        assigned = EvaluatorAssignment.objects.filter(user=user, campaign_id=OuterRef("campaign_id")).filter(
+            Q(unit__isnull=True) | Q(unit_id=OuterRef("unit_id"))
+        )
+        return qs.filter(Exists(assigned))
+    return qs.none()
+
+
+def campaigns_visible_to(user, queryset=None):
+    from pinggu.campaigns.models import Campaign, CampaignState
+
+    qs = Campaign.objects.all() if queryset is None else queryset
+    if not _active(user):
+        return qs.none()
+    if is_organizer(user) or user.role == Role.VIEWER:
+        return qs
+    visible = enrollments_visible_to(user).values("campaign_id")
+    qs = qs.filter(pk__in=visible)
+    if user.role == Role.SUBMITTER:
+        qs = qs.exclude(state=CampaignState.DRAFT)  # a draft is not yet sent to units
+    return qs
+
+
+def can_view_enrollment(user, enrollment):
+    if user.role == Role.SUBMITTER and enrollment.campaign.state == "draft":
+        return False
+    return enrollments_visible_to(user).filter(pk=enrollment.pk).exists()
+
+
+def can_edit_enrollment(user, enrollment):
+    """Who may change a unit's materials (time window and state are checked by the services)."""
+    if is_organizer(user):
+        return True
+    return is_submitter(user) and user.unit_id == enrollment.unit_id and enrollment.campaign.state != "draft"
+
+
+def can_view_deleted_evidence(user):
     return is_organizer(user)

@@ -1,12 +1,19 @@
 """Account rules shared by the web views, the API and the CLI."""
 
+import io
+import re
+import secrets
+
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from .audit import record
-from .models import ApiToken
+from .models import ApiToken, Role, User
 
 
 @transaction.atomic
@@ -33,3 +40,122 @@ def end_sessions(user, except_key=None):
         if session.get_decoded().get("_auth_user_id") == uid:
             doomed.append(session.session_key)
     Session.objects.filter(session_key__in=doomed).delete()
+
+
+# --- Accounts ------------------------------------------------------------------------
+
+class AccountError(Exception):
+    def __init__(self, message, code="invalid", status=400, **extra):
+        super().__init__(message)
+        self.message, self.code, self.status, self.extra = message, code, status, extra
+
+
+_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def one_time_password():
+    """12 characters from an alphabet without look-alikes (0/O, 1/l/I), always meeting the rules."""
+    while True:
+        candidate = "".join(secrets.choice(_ALPHABET) for _ in range(10)) + secrets.choice("23456789") + secrets.choice("#%+=@")
+        if any(c.islower() for c in candidate) and any(c.isupper() for c in candidate):
+            return candidate
+
+
+def _validate_username(username):
+    if not re.fullmatch(r"[A-Za-z0-9_.@+-]{2,150}", username or ""):
+        raise AccountError(_("用户名只能使用字母、数字和 _.@+-，2 到 150 个字符。"), code="invalid_username")
+
+
+@transaction.atomic
+def create_user(*, username, role, password=None, unit=None, must_change_password=True, display_name="",
+                by=None, request=None):
+    """Create an account. Returns (user, password) — the password is shown once and never stored in clear."""
+    _validate_username(username)
+    if role not in Role.values:
+        raise AccountError(_("角色无效，可选：organizer、submitter、evaluator、viewer。"), code="invalid_role")
+    if role == Role.SUBMITTER and unit is None:
+        raise AccountError(_("填报人账户必须属于一个单位。"), code="unit_required")
+    if role != Role.SUBMITTER:
+        unit = None
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError(_("用户名“%(u)s”已存在。") % {"u": username}, code="duplicate_username", status=409)
+    generated = password is None
+    password = one_time_password() if generated else password
+    user = User(username=username, role=role, unit=unit, display_name=display_name,
+                must_change_password=must_change_password)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages), code="weak_password") from None
+    user.set_password(password)
+    user.save()
+    record("account_create", actor=by, request=request, obj=user, unit=unit, username=username, role=role,
+           must_change_password=must_change_password)
+    return user, password
+
+
+def reset_password(user, *, by=None, request=None):
+    """A new one-time password; the user must change it at next login. Ends all sessions and tokens."""
+    password = one_time_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    ApiToken.objects.filter(user=user).delete()
+    end_sessions(user)
+    record("password_reset", actor=by, request=request, obj=user, username=user.username)
+    return password
+
+
+def set_active(user, active, *, by=None, request=None):
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        ApiToken.objects.filter(user=user).delete()
+        end_sessions(user)
+    record("account_enable" if active else "account_disable", actor=by, request=request, obj=user, username=user.username)
+
+
+def set_role(user, role, *, unit=None, by=None, request=None):
+    if role not in Role.values:
+        raise AccountError(_("角色无效。"), code="invalid_role")
+    if role == Role.SUBMITTER and unit is None:
+        raise AccountError(_("填报人账户必须属于一个单位。"), code="unit_required")
+    before = (user.role, user.unit_id)
+    user.role, user.unit = role, unit if role == Role.SUBMITTER else None
+    user.save(update_fields=["role", "unit"])
+    record("role_change", actor=by, request=request, obj=user, username=user.username,
+           before={"role": before[0], "unit": before[1]}, after={"role": role, "unit": user.unit_id})
+
+
+def create_unit_accounts(units, *, by=None, request=None):
+    """One submitter per unit that has none, named after the unit's code. Returns [(unit, username, password)]."""
+    have = set(User.objects.filter(role=Role.SUBMITTER, unit__in=units, is_active=True).values_list("unit_id", flat=True))
+    created = []
+    for unit in units:
+        if unit.pk in have:
+            continue
+        username = unit.code
+        n = 2
+        while User.objects.filter(username__iexact=username).exists():
+            username = f"{unit.code}{n}"
+            n += 1
+        user, password = create_user(username=username, role=Role.SUBMITTER, unit=unit, display_name=unit.name,
+                                     by=by, request=request)
+        created.append((unit, user.username, password))
+    return created
+
+
+def credentials_xlsx(rows):
+    """The one-time passwords as a workbook to hand out: 单位, 用户名, 初始密码."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "账户"
+    ws.append(["单位", "用户名", "初始密码（首次登录须修改）"])
+    for unit, username, password in rows:
+        ws.append([unit.name if unit else "", username, password])
+    for col, width in zip("ABC", (30, 20, 28)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

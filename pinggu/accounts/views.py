@@ -1,13 +1,22 @@
+import base64
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import services
-from .forms import LoginForm, PasswordChangeForm
+from . import audit_log, permissions, services
+from .audit import record
+from .decorators import require
+from .forms import LoginForm, PasswordChangeForm, UserCreateForm
+from .models import Role, User
 
 
 class LoginView(auth_views.LoginView):
@@ -34,3 +43,95 @@ def password_change(request):
             messages.success(request, _("密码已修改，其他设备上的登录已退出。"))
             return redirect("site:home")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+# --- Account management (organizer) ----------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require(permissions.can_manage_campaigns)
+def user_list(request):
+    users = User.objects.select_related("unit").order_by("role", "username")
+    role = request.GET.get("role")
+    if role:
+        users = users.filter(role=role)
+    return render(request, "accounts/users.html", {
+        "users": users, "roles": Role.choices, "role": role, "form": UserCreateForm(),
+    })
+
+
+@require(permissions.can_manage_campaigns)
+def user_create(request):
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, password = services.create_user(
+                username=data["username"], role=data["role"], unit=data.get("unit"), display_name=data["display_name"],
+                password=None, must_change_password=True, by=request.user, request=request,
+            )
+        except services.AccountError as exc:
+            form.add_error(None, exc.message)
+        else:
+            rows = [(user.unit, user.username, password)]
+            return render(request, "accounts/credentials.html", {
+                "rows": rows, "workbook": base64.b64encode(services.credentials_xlsx(rows)).decode(),
+            })
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@require_POST
+@require(permissions.can_manage_campaigns)
+def user_action(request, username, action):
+    user = get_object_or_404(User, username=username)
+    if user == request.user and action in ("disable", "reset"):
+        messages.error(request, _("不能对自己执行此操作。"))
+        return redirect("accounts:users")
+    if action == "reset":
+        password = services.reset_password(user, by=request.user, request=request)
+        rows = [(user.unit, user.username, password)]
+        return render(request, "accounts/credentials.html", {
+            "rows": rows, "workbook": base64.b64encode(services.credentials_xlsx(rows)).decode(),
+        })
+    if action in ("disable", "enable"):
+        services.set_active(user, action == "enable", by=request.user, request=request)
+        messages.success(request, _("已停用 %(u)s。") % {"u": user.username} if action == "disable" else _("已启用 %(u)s。") % {"u": user.username})
+    else:
+        raise Http404
+    return redirect("accounts:users")
+
+
+@require(permissions.can_manage_campaigns)
+def audit_page(request):
+    filters = {
+        "campaign": request.GET.get("campaign") or None,
+        "unit": request.GET.get("unit") or None,
+        "action": request.GET.get("action") or None,
+        "since": _parse_day(request.GET.get("since")),
+        "until": _parse_day(request.GET.get("until"), end=True),
+    }
+    events = audit_log.filtered(**filters)
+    if request.GET.get("format") == "xlsx":
+        record("audit_export", request=request, filters={k: str(v) for k, v in filters.items() if v})
+        response = HttpResponse(audit_log.to_xlsx(events), content_type=XLSX)
+        response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
+        return response
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    from pinggu.campaigns.models import Campaign, Unit
+
+    return render(request, "accounts/audit.html", {
+        "page": page, "actions": sorted(audit_log.ACTION_LABELS.items(), key=lambda kv: kv[1]),
+        "labels": audit_log.ACTION_LABELS, "campaigns": Campaign.objects.all(), "units": Unit.objects.alive(),
+        "query": request.GET.urlencode(), "params": request.GET,
+    })
+
+
+def _parse_day(value, end=False):
+    from datetime import datetime, time
+
+    try:
+        day = datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))

@@ -1,14 +1,46 @@
-"""Demo data, loaded idempotently: running it twice changes nothing."""
+"""Demo data, loaded idempotently: running it twice changes nothing.
 
+All people, phones and e-mail addresses here are fictional.
+"""
+
+import io
 import secrets
+from datetime import datetime, time, timedelta
 from importlib import resources
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from pinggu.accounts.models import Role, User
+from pinggu.campaigns import services as campaign_services
+from pinggu.campaigns.models import Campaign, CampaignState, EvaluatorAssignment, Unit
+from pinggu.evidence import services as evidence_services
 from pinggu.frameworks import importing, services
 
 BUNDLED = ["yulin-2020-county.yaml", "yulin-2020-department.yaml"]
+CAMPAIGN_TITLE = "2020年全市政务公开绩效评估"
+COUNTIES = ["榆阳区", "横山区", "神木市", "府谷县", "靖边县", "定边县", "绥德县", "米脂县", "佳县", "吴堡县", "清涧县", "子洲县"]
+DEPARTMENTS = [
+    "市发展和改革委员会", "市教育局", "市科学技术局", "市工业和信息化局", "市公安局", "市民政局", "市司法局", "市财政局",
+    "市人力资源和社会保障局", "市自然资源和规划局", "市生态环境局", "市住房和城乡建设局", "市交通运输局", "市水利局",
+    "市农业农村局", "市商务局", "市文化和旅游局", "市卫生健康委员会", "市应急管理局", "市市场监督管理局",
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+NOTICE = """各县市区人民政府，市人民政府各工作部门、各直属事业单位：
+
+根据《榆林市人民政府办公室关于开展2020年全市政务公开绩效评估工作的通知》（榆政办函〔2020〕203号）要求，
+2020年政务公开第三方评估工作已全面启动。为配合好此次评估工作，现将县级政府、市级部门评估工作印证材料报送清单发给你们（见附件），
+请各县市区、各部门对照清单，在截止时间前通过本系统报送印证材料电子版。
+
+**报送要求**
+
+1. 每个考核点上传能够证明落实情况的文件（制度文件、会议纪要、工作台账、网页截图等），或填写本单位网站上相应网页的链接；
+2. 确实不涉及的考核点，标记“不适用”并写明理由；
+3. 全部完成后点击“确认报送”。报送后如需修改，请与联系人联系退回。
+
+（演示数据：联系人、电话、邮箱均为虚构。）
+"""
 
 
 def bundled_frameworks():
@@ -18,6 +50,90 @@ def bundled_frameworks():
         with resources.files("pinggu.frameworks").joinpath("data", name).open("rb") as fh:
             datas.extend(importing.read(name, fh))
     return datas
+
+
+def _fictional_person(i):
+    return f"{SURNAMES[i % len(SURNAMES)]}{'晓明建华丽娟志强海燕文博雅琴'[i % 7:i % 7 + 2]}", f"0912-555{i:04d}"
+
+
+def _user(username, role, password, *, unit=None, display_name="", lines):
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, role=role, unit=unit, display_name=display_name)
+        user.set_password(password or secrets.token_urlsafe(12) + "A1!")
+        user.save()
+        return user, True
+    if password is not None and not user.check_password(password):
+        user.set_password(password)
+        user.must_change_password = False
+        user.save()
+    return user, False
+
+
+def _units():
+    units = []
+    for i, name in enumerate(COUNTIES + DEPARTMENTS):
+        unit = Unit.objects.filter(name=name).first()
+        if unit is None:
+            person, phone = _fictional_person(i)
+            unit = campaign_services.create_unit(
+                name=name, kind="county" if name in COUNTIES else "department", contact_name=person,
+                contact_phone=phone, contact_email=f"unit{i + 1:02d}@example.org",
+            )
+        units.append(unit)
+    return units
+
+
+def _pdf(title):
+    """A tiny valid PDF, so the sample materials open in a reader."""
+    body = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for n, obj in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % n + obj + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _sample_materials(campaign, units, submitters):
+    samples = {
+        "榆阳区": [("C01", "file", "榆阳区政府常务会议列席制度.pdf"), ("C02", "file", "重大决策征求意见记录.pdf"),
+                 ("C03", "link", "https://www.example.org/yyq/zcjd/2020/notice-101.html"),
+                 ("C09", "file", "依申请公开工作制度（2020年修订）.pdf"), ("C26", "na", "本区门户网站已由市级平台统一承载，IPv6 改造由市级负责。")],
+        "神木市": [("C01", "file", "神木市人民政府会议公开制度.pdf"), ("C11", "note", "已建立舆情回应责任制，见市政府办文件。")],
+        "市教育局": [("C01", "file", "市教育局局务会议列席制度.pdf"), ("C29", "file", "向市政府公报报送文件台账.pdf")],
+    }
+    for unit in units:
+        plan = samples.get(unit.name)
+        if not plan:
+            continue
+        enrollment = campaign.enrollments.get(unit=unit)
+        if enrollment.responses.exists():
+            continue
+        user = submitters[unit.pk]
+        for code, kind, value in plan:
+            if kind == "file":
+                upload = SimpleUploadedFile(value, _pdf(value.rsplit(".", 1)[0].encode("ascii", "ignore").decode() or "sample"))
+                evidence_services.add_file(enrollment, code, upload, user=user)
+            elif kind == "link":
+                evidence_services.add_link(enrollment, code, value, user=user)
+            elif kind == "na":
+                evidence_services.set_response(enrollment, code, status="not_applicable", note=value, user=user)
+            else:
+                evidence_services.set_response(enrollment, code, status="done", note=value, user=user)
 
 
 @transaction.atomic
@@ -30,14 +146,34 @@ def load(password=None):
     generated = password is None
     if generated:
         password = secrets.token_urlsafe(9) + "A1!"
-    admin, created = User.objects.get_or_create(
-        username="admin", defaults={"role": Role.ORGANIZER, "display_name": "演示组织单位管理员", "is_staff": True}
-    )
-    if created or (not generated and not admin.check_password(password)):
-        admin.set_password(password)
-        admin.must_change_password = False
-        admin.save()
-        lines.append(f"组织单位账户：admin / {password}")
-    else:
-        lines.append("组织单位账户：admin（已存在，密码未改；用 --password 重设）")
+    admin, created = _user("admin", Role.ORGANIZER, password, display_name="演示组织单位管理员", lines=lines)
+    evaluator, _ = _user("evaluator", Role.EVALUATOR, password, display_name="演示评估人员", lines=lines)
+    if not created and generated:
+        password = None  # existing accounts keep their password; say so below
+    units = _units()
+    campaign = Campaign.objects.filter(title=CAMPAIGN_TITLE).first()
+    if campaign is None:
+        now = timezone.localtime()
+        deadline = timezone.make_aware(datetime.combine((now + timedelta(days=14)).date(), time(17, 0)))
+        campaign = campaign_services.create_campaign(
+            title=CAMPAIGN_TITLE, year=2020, basis="榆政办函〔2020〕203号", issuer="榆林市政府政务信息化服务中心",
+            contact_name="李明（演示）", contact_phone="0912-5550100", contact_email="pinggu-demo@example.org",
+            notice=NOTICE, opens_at=now - timedelta(days=1), deadline=deadline,
+            frameworks={"county": "yulin-2020-county", "department": "yulin-2020-department"},
+        )
+        campaign_services.enroll(campaign, units)
+        campaign_services.change_state(campaign, CampaignState.OPEN)
+        lines.append(f"已创建评估任务：{CAMPAIGN_TITLE}（截止 {campaign_services.cn_datetime(deadline)}），{len(units)} 个参评单位")
+    EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=None)
+    submitters = {}
+    for unit in units:
+        user = User.objects.filter(role=Role.SUBMITTER, unit=unit).order_by("pk").first()
+        if user is None or user.username == unit.code:
+            user, _ = _user(unit.code, Role.SUBMITTER, password, unit=unit, display_name=f"{unit.name}填报人", lines=lines)
+        submitters[unit.pk] = user
+    _sample_materials(campaign, units, submitters)
+    shown = password if password else "（已存在，密码未改；用 --password 重设）"
+    lines.append(f"组织单位：admin / {shown}")
+    lines.append(f"评估人员：evaluator / {shown}")
+    lines.append(f"填报人（每个单位一个，密码相同）：如 {units[0].code}（{units[0].name}）、{units[12].code}（{units[12].name}） / {shown}")
     return lines

@@ -1,0 +1,205 @@
+from datetime import datetime
+from typing import Optional
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from pinggu.accounts import permissions
+from pinggu.errors import ApiError
+
+from . import services
+from .models import Campaign, Enrollment, Unit
+
+router = Router(tags=["campaigns"])
+units_router = Router(tags=["units"])
+
+
+def require(allowed):
+    if not allowed:
+        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
+
+
+# --- Units --------------------------------------------------------------------------
+
+class UnitIn(Schema):
+    name: str
+    kind: str
+    code: Optional[str] = None
+    contact_name: Optional[str] = ""
+    contact_phone: Optional[str] = ""
+    contact_email: Optional[str] = ""
+
+
+def unit_out(unit):
+    return {"name": unit.name, "kind": unit.kind.code, "code": unit.code, "contact_name": unit.contact_name,
+            "contact_phone": unit.contact_phone, "contact_email": unit.contact_email}
+
+
+@units_router.get("", summary="单位列表")
+def list_units(request):
+    require(permissions.can_manage_campaigns(request.auth) or request.auth.role == "viewer")
+    return [unit_out(u) for u in Unit.objects.alive().select_related("kind")]
+
+
+@units_router.post("", response={201: dict}, summary="新建单位")
+def create_unit(request, body: UnitIn):
+    require(permissions.can_manage_campaigns(request.auth))
+    unit = services.create_unit(**body.dict(), user=request.auth, request=request)
+    return Status(201, unit_out(unit))
+
+
+# --- Campaigns ------------------------------------------------------------------------
+
+class CampaignIn(Schema):
+    title: str
+    year: int
+    basis: str = ""
+    issuer: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    notice: str = ""
+    opens_at: datetime
+    deadline: datetime
+    frameworks: dict[str, str] = {}
+    max_file_bytes: Optional[int] = None
+    unit_quota_bytes: Optional[int] = None
+
+
+class CampaignPatch(Schema):
+    title: Optional[str] = None
+    year: Optional[int] = None
+    basis: Optional[str] = None
+    issuer: Optional[str] = None
+    contact_name: Optional[str] = None
+    contact_phone: Optional[str] = None
+    contact_email: Optional[str] = None
+    notice: Optional[str] = None
+    opens_at: Optional[datetime] = None
+    deadline: Optional[datetime] = None
+    frameworks: Optional[dict[str, str]] = None
+    state: Optional[str] = None
+    max_file_bytes: Optional[int] = None
+    unit_quota_bytes: Optional[int] = None
+
+
+def _aware(value, field):
+    if value is not None and value.tzinfo is None:
+        raise ApiError(400, "invalid_request", _("%(f)s 必须带时区，如 2020-12-11T17:00:00+08:00。") % {"f": field})
+    return value
+
+
+def campaign_out(campaign):
+    return {
+        "id": campaign.pk, "title": campaign.title, "year": campaign.year, "basis": campaign.basis,
+        "issuer": campaign.issuer, "contact_name": campaign.contact_name, "contact_phone": campaign.contact_phone,
+        "contact_email": campaign.contact_email, "notice": campaign.notice,
+        "opens_at": campaign.opens_at.isoformat(), "deadline": campaign.deadline.isoformat(), "state": campaign.state,
+        "frameworks": {link.unit_kind.code: link.framework.code for link in campaign.framework_links.select_related("unit_kind", "framework")},
+        "max_file_bytes": campaign.max_file_bytes, "unit_quota_bytes": campaign.unit_quota_bytes,
+    }
+
+
+def visible_campaign(request, campaign_id):
+    campaign = permissions.campaigns_visible_to(request.auth).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise ApiError(404, "not_found", _("评估任务不存在。"))
+    return campaign
+
+
+@router.get("", summary="评估任务列表")
+def list_campaigns(request):
+    return [campaign_out(c) for c in permissions.campaigns_visible_to(request.auth).prefetch_related("framework_links")]
+
+
+@router.post("", response={201: dict}, summary="新建评估任务")
+def create_campaign(request, body: CampaignIn):
+    require(permissions.can_manage_campaigns(request.auth))
+    data = body.dict()
+    _aware(data["opens_at"], "opens_at")
+    _aware(data["deadline"], "deadline")
+    campaign = services.create_campaign(**data, user=request.auth, request=request)
+    return Status(201, campaign_out(campaign))
+
+
+@router.get("/{int:campaign_id}", summary="评估任务详情")
+def get_campaign(request, campaign_id: int):
+    return campaign_out(visible_campaign(request, campaign_id))
+
+
+@router.patch("/{int:campaign_id}", summary="修改评估任务（含状态 state）")
+def patch_campaign(request, campaign_id: int, body: CampaignPatch):
+    require(permissions.can_manage_campaigns(request.auth))
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    data = body.dict(exclude_unset=True)
+    _aware(data.get("opens_at"), "opens_at")
+    _aware(data.get("deadline"), "deadline")
+    services.update_campaign(campaign, **data, user=request.auth, request=request)
+    campaign.refresh_from_db()
+    return campaign_out(campaign)
+
+
+class EnrollIn(Schema):
+    unit_codes: list[str]
+
+
+@router.post("/{int:campaign_id}/enrollments", response={201: dict}, summary="报名参评单位")
+def enroll(request, campaign_id: int, body: EnrollIn):
+    require(permissions.can_manage_campaigns(request.auth))
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    units = list(Unit.objects.alive().select_related("kind").filter(code__in=body.unit_codes))
+    unknown = sorted(set(body.unit_codes) - {u.code for u in units})
+    if unknown:
+        raise ApiError(400, "unknown_units", _("找不到这些单位：%(c)s。") % {"c": "、".join(unknown)}, unit_codes=unknown)
+    new = services.enroll(campaign, units, user=request.auth, request=request)
+    return Status(201, {"enrolled": [e.unit.code for e in new],
+                        "total": campaign.enrollments.count()})
+
+
+# --- One unit's workspace -----------------------------------------------------------------
+
+def visible_enrollment(request, campaign_id, unit_code):
+    """The enrollment if this user may see it; 404 otherwise, so other units' existence is not revealed."""
+    enrollment = (
+        Enrollment.objects.select_related("campaign", "unit", "framework")
+        .filter(campaign_id=campaign_id, unit__code=unit_code).first()
+    )
+    if enrollment is None or not permissions.can_view_enrollment(request.auth, enrollment):
+        raise ApiError(404, "not_found", _("找不到该单位的报送。"))
+    return enrollment
+
+
+def enrollment_out(enrollment, progress=None):
+    return {
+        "campaign": enrollment.campaign_id, "unit_code": enrollment.unit.code, "unit_name": enrollment.unit.name,
+        "state": enrollment.state, "deadline": enrollment.effective_deadline.isoformat(),
+        "extended_deadline": enrollment.extended_deadline.isoformat() if enrollment.extended_deadline else None,
+        "submitted_at": enrollment.submitted_at.isoformat() if enrollment.submitted_at else None,
+        **({"progress": progress} if progress is not None else {}),
+    }
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ExtensionIn(Schema):
+    deadline: datetime
+    reason: str
+
+
+@router.post("/{int:campaign_id}/units/{unit_code}/reopen", summary="退回（重新开放）该单位的报送")
+def reopen(request, campaign_id: int, unit_code: str, body: ReasonIn):
+    require(permissions.can_manage_campaigns(request.auth))
+    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    services.reopen(enrollment, body.reason, user=request.auth, request=request)
+    return enrollment_out(enrollment)
+
+
+@router.post("/{int:campaign_id}/units/{unit_code}/extension", summary="为该单位延期")
+def extension(request, campaign_id: int, unit_code: str, body: ExtensionIn):
+    require(permissions.can_manage_campaigns(request.auth))
+    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    services.extend(enrollment, _aware(body.deadline, "deadline"), body.reason, user=request.auth, request=request)
+    return enrollment_out(enrollment)

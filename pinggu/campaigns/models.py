@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pinggu.frameworks.models import Framework, UnitKind
+
+
+class UnitQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+
+class Unit(models.Model):
+    """A government body that submits evidence (参评单位)."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, verbose_name=_("类型"))
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("电话"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("邮箱"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind__order", "code"]
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self):
+        return self.name
+
+
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    OPEN = "open", _("报送中")
+    CLOSED = "closed", _("已截止")
+    REVIEWING = "reviewing", _("评估中")
+    PUBLISHED = "published", _("已发布结果")
+
+
+class Campaign(models.Model):
+    """An evaluation campaign (评估任务): one notice, one deadline, many units."""
+
+    title = models.CharField(_("标题"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    basis = models.CharField(_("依据文件"), max_length=200, blank=True, help_text=_("如 榆政办函〔2020〕203号"))
+    issuer = models.CharField(_("发文单位"), max_length=200, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    notice = models.TextField(_("通知正文"), blank=True, help_text=_("支持 Markdown"))
+    opens_at = models.DateTimeField(_("开始报送时间"))
+    deadline = models.DateTimeField(_("报送截止时间"))
+    state = models.CharField(_("状态"), max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT)
+    max_file_bytes = models.BigIntegerField(_("单个文件上限（字节）"), default=200 * 1024 * 1024)
+    unit_quota_bytes = models.BigIntegerField(_("每单位总量上限（字节）"), default=2 * 1024 * 1024 * 1024)
+    frameworks = models.ManyToManyField(Framework, through="CampaignFramework", related_name="campaigns")
+    units = models.ManyToManyField(Unit, through="Enrollment", related_name="campaigns")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-year", "-created_at"]
+        verbose_name = _("评估任务")
+        verbose_name_plural = _("评估任务")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def contact_line(self):
+        return " ".join(x for x in (self.contact_name, self.contact_phone, self.contact_email) if x)
+
+
+class CampaignFramework(models.Model):
+    """Which checklist a campaign uses for each kind of unit."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="framework_links")
+    unit_kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT)
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="campaign_uses")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit_kind"], name="one_framework_per_kind")]
+
+
+class EnrollmentState(models.TextChoices):
+    NOT_STARTED = "not_started", _("未开始")
+    IN_PROGRESS = "in_progress", _("填报中")
+    SUBMITTED = "submitted", _("已报送")
+    RETURNED = "returned", _("已退回")
+
+
+class Enrollment(models.Model):
+    """A unit taking part in a campaign: its workspace, state and deadline."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="enrollments")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("状态"), max_length=16, choices=EnrollmentState.choices, default=EnrollmentState.NOT_STARTED)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    extended_deadline = models.DateTimeField(_("延期至"), null=True, blank=True)
+    extension_reason = models.CharField(_("延期原因"), max_length=500, blank=True)
+    bytes_used = models.BigIntegerField(default=0)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit__kind__order", "unit__code"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="enroll_once")]
+
+    def __str__(self):
+        return f"{self.unit} @ {self.campaign}"
+
+    @property
+    def effective_deadline(self):
+        if self.extended_deadline and self.extended_deadline > self.campaign.deadline:
+            return self.extended_deadline
+        return self.campaign.deadline
+
+
+class EvaluatorAssignment(models.Model):
+    """An evaluator's reach in a campaign: one unit, or every unit when unit is empty."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "user", "unit"], name="assign_once")]

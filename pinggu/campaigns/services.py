@@ -1,0 +1,320 @@
+"""Units, campaigns and enrollment. Views, API, CLI and the demo call these."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from pinggu.accounts.audit import record
+from pinggu.frameworks.models import Framework, UnitKind
+
+from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, Unit
+
+
+class CampaignError(Exception):
+    """A refused change: a Chinese message, a machine-readable code and an HTTP status."""
+
+    def __init__(self, message, code="invalid", status=400, **extra):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.extra = extra
+
+
+def cn_datetime(value):
+    """2020年12月11日 17:00, in Asia/Shanghai."""
+    local = timezone.localtime(value)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+# --- Units -------------------------------------------------------------------------
+
+UNIT_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def resolve_kind(value):
+    """A unit kind from its code or its Chinese name."""
+    if isinstance(value, UnitKind):
+        return value
+    value = (value or "").strip()
+    kind = UnitKind.objects.filter(code=value).first() or UnitKind.objects.filter(name=value).first()
+    if kind is None:
+        names = "、".join(UnitKind.objects.values_list("name", flat=True))
+        raise CampaignError(_("单位类型“%(k)s”不存在，可选：%(names)s。") % {"k": value, "names": names}, code="invalid_kind")
+    return kind
+
+
+def suggest_unit_code(name, taken=()):
+    """Pinyin initials of the name (榆阳区 -> yyq), numbered when taken."""
+    base = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    base = re.sub(r"[^a-z0-9]", "", base)[:30] or "unit"
+    taken = set(taken) | set(Unit.objects.filter(code__startswith=base).values_list("code", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email):
+    problems = {}
+    name = (name or "").strip()
+    if not name:
+        problems["name"] = _("名称不能为空。")
+    elif len(name) > 100:
+        problems["name"] = _("名称最长 100 个字符。")
+    try:
+        kind = resolve_kind(kind)
+    except CampaignError as exc:
+        problems["kind"] = exc.message
+    code = (code or "").strip().lower()
+    if code and not UNIT_CODE_RE.match(code):
+        problems["code"] = _("代码只能使用小写字母、数字和连字符（如 yyq）。")
+    email = (contact_email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems["contact_email"] = _("邮箱格式不正确：%(e)s") % {"e": email}
+    return problems, {
+        "name": name, "kind": kind, "code": code,
+        "contact_name": (contact_name or "").strip()[:50], "contact_phone": (contact_phone or "").strip()[:40],
+        "contact_email": email,
+    }
+
+
+def create_unit(*, name, kind, code="", contact_name="", contact_phone="", contact_email="", user=None, request=None):
+    problems, data = clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email)
+    if problems:
+        raise CampaignError(" ".join(problems.values()), code="invalid_unit", fields=problems)
+    if Unit.objects.filter(name=data["name"]).exists():
+        raise CampaignError(_("已有名为“%(n)s”的单位。") % {"n": data["name"]}, code="duplicate_unit", status=409)
+    if data["code"] and Unit.objects.filter(code=data["code"]).exists():
+        raise CampaignError(_("代码“%(c)s”已被使用。") % {"c": data["code"]}, code="duplicate_code", status=409)
+    data["code"] = data["code"] or suggest_unit_code(data["name"])
+    try:
+        with transaction.atomic():
+            unit = Unit.objects.create(**data)
+    except IntegrityError:
+        raise CampaignError(_("单位名称或代码已被使用。"), code="duplicate_unit", status=409) from None
+    record("unit_create", actor=user, request=request, obj=unit, unit=unit, name=unit.name, code=unit.code)
+    return unit
+
+
+def update_unit(unit, *, user=None, request=None, **fields):
+    current = {k: getattr(unit, k) for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email")}
+    current.update({k: v for k, v in fields.items() if v is not None})
+    problems, data = clean_unit_fields(**current)
+    if problems:
+        raise CampaignError(" ".join(problems.values()), code="invalid_unit", fields=problems)
+    if Unit.objects.exclude(pk=unit.pk).filter(name=data["name"]).exists():
+        raise CampaignError(_("已有名为“%(n)s”的单位。") % {"n": data["name"]}, code="duplicate_unit", status=409)
+    if Unit.objects.exclude(pk=unit.pk).filter(code=data["code"]).exists():
+        raise CampaignError(_("代码“%(c)s”已被使用。") % {"c": data["code"]}, code="duplicate_code", status=409)
+    changed = {k: str(v) for k, v in data.items() if getattr(unit, k) != v}
+    for key, value in data.items():
+        setattr(unit, key, value)
+    unit.save()
+    record("unit_update", actor=user, request=request, obj=unit, unit=unit, changed=changed)
+    return unit
+
+
+# --- Campaigns ---------------------------------------------------------------------
+
+CAMPAIGN_FIELDS = ("title", "year", "basis", "issuer", "contact_name", "contact_phone", "contact_email", "notice",
+                   "opens_at", "deadline", "max_file_bytes", "unit_quota_bytes")
+TRANSITIONS = {
+    CampaignState.DRAFT: {CampaignState.OPEN},
+    CampaignState.OPEN: {CampaignState.CLOSED, CampaignState.DRAFT},
+    CampaignState.CLOSED: {CampaignState.OPEN, CampaignState.REVIEWING},
+    CampaignState.REVIEWING: {CampaignState.PUBLISHED, CampaignState.CLOSED},
+    CampaignState.PUBLISHED: {CampaignState.REVIEWING},
+}
+
+
+def _check_campaign(data):
+    problems = {}
+    if not (data.get("title") or "").strip():
+        problems["title"] = _("标题不能为空。")
+    year = data.get("year")
+    if not isinstance(year, int) or not 1990 <= year <= 2100:
+        problems["year"] = _("年度无效。")
+    opens_at, deadline = data.get("opens_at"), data.get("deadline")
+    for key, value in (("opens_at", opens_at), ("deadline", deadline)):
+        if value is None:
+            problems[key] = _("请填写日期和时间。")
+        elif timezone.is_naive(value):
+            problems[key] = _("时间必须带时区。")
+    if opens_at and deadline and not problems.get("deadline") and deadline <= opens_at:
+        problems["deadline"] = _("截止时间必须晚于开始时间。")
+    email = data.get("contact_email")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems["contact_email"] = _("邮箱格式不正确。")
+    for key in ("max_file_bytes", "unit_quota_bytes"):
+        if data.get(key) is not None and data[key] <= 0:
+            problems[key] = _("上限必须大于 0。")
+    if problems:
+        raise CampaignError(" ".join(problems.values()), code="invalid_campaign", fields=problems)
+
+
+def _set_frameworks(campaign, frameworks):
+    """frameworks: {unit_kind code or name: framework code or Framework}. Uses the newest published version."""
+    for kind_key, fw in (frameworks or {}).items():
+        kind = resolve_kind(kind_key)
+        if not isinstance(fw, Framework):
+            code = fw
+            fw = Framework.objects.alive().filter(code=code, status="published").order_by("-version").first()
+            if fw is None:
+                raise CampaignError(_("没有已发布的指标体系“%(c)s”。") % {"c": code}, code="invalid_framework")
+        if not fw.is_published:
+            raise CampaignError(_("只能使用已发布的指标体系。"), code="invalid_framework")
+        if campaign.enrollments.filter(unit__kind=kind).exclude(framework=fw).filter(responses__isnull=False).exists():
+            raise CampaignError(_("已有%(k)s开始填报，不能再更换其指标体系。") % {"k": kind.name}, code="framework_in_use", status=409)
+        CampaignFramework.objects.update_or_create(campaign=campaign, unit_kind=kind, defaults={"framework": fw})
+        campaign.enrollments.filter(unit__kind=kind).update(framework=fw)
+
+
+@transaction.atomic
+def create_campaign(*, frameworks=None, user=None, request=None, **fields):
+    data = {k: fields.get(k) for k in CAMPAIGN_FIELDS if fields.get(k) is not None}
+    _check_campaign(data)
+    campaign = Campaign.objects.create(created_by=user if user and user.pk else None, **data)
+    _set_frameworks(campaign, frameworks)
+    record("campaign_create", actor=user, request=request, obj=campaign, campaign=campaign, title=campaign.title)
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(campaign, *, frameworks=None, state=None, user=None, request=None, **fields):
+    changes = {k: v for k, v in fields.items() if k in CAMPAIGN_FIELDS and v is not None}
+    merged = {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS}
+    merged.update(changes)
+    _check_campaign(merged)
+    changed = {k: str(v) for k, v in changes.items() if getattr(campaign, k) != v}
+    for key, value in changes.items():
+        setattr(campaign, key, value)
+    campaign.save()
+    if frameworks:
+        _set_frameworks(campaign, frameworks)
+        changed["frameworks"] = {str(k): str(v) for k, v in frameworks.items()}
+    if changed:
+        record("campaign_update", actor=user, request=request, obj=campaign, campaign=campaign, changed=changed)
+    if state and state != campaign.state:
+        change_state(campaign, state, user=user, request=request)
+    return campaign
+
+
+def change_state(campaign, state, *, user=None, request=None):
+    if state not in CampaignState.values:
+        raise CampaignError(_("状态“%(s)s”无效。") % {"s": state}, code="invalid_state")
+    if state not in TRANSITIONS[campaign.state]:
+        raise CampaignError(
+            _("不能从“%(a)s”变为“%(b)s”。") % {"a": campaign.get_state_display(), "b": CampaignState(state).label},
+            code="invalid_transition", status=409,
+        )
+    if state == CampaignState.OPEN and not campaign.framework_links.exists():
+        raise CampaignError(_("请先为各类单位选择指标体系，再开始报送。"), code="no_framework", status=409)
+    before = campaign.state
+    campaign.state = state
+    campaign.save(update_fields=["state"])
+    record("campaign_state", actor=user, request=request, obj=campaign, campaign=campaign, before=before, after=state)
+    return campaign
+
+
+@transaction.atomic
+def enroll(campaign, units, *, user=None, request=None):
+    """Enroll units (each gets its kind's checklist). Returns the new enrollments; enrolling twice is harmless."""
+    links = {link.unit_kind_id: link.framework for link in campaign.framework_links.select_related("framework")}
+    missing = sorted({u.kind.name for u in units if u.kind_id not in links})
+    if missing:
+        raise CampaignError(
+            _("本任务还没有为“%(k)s”选择指标体系。") % {"k": "、".join(missing)}, code="no_framework_for_kind", status=409
+        )
+    already = set(campaign.enrollments.values_list("unit_id", flat=True))
+    new = [Enrollment(campaign=campaign, unit=u, framework=links[u.kind_id]) for u in units if u.pk not in already]
+    Enrollment.objects.bulk_create(new, ignore_conflicts=True)
+    for enrollment in new:
+        record("enroll", actor=user, request=request, campaign=campaign, unit=enrollment.unit, unit_name=enrollment.unit.name)
+    return new
+
+
+def withdraw(enrollment, *, user=None, request=None):
+    if enrollment.responses.exists():
+        raise CampaignError(_("该单位已开始填报，不能取消参评。"), code="has_responses", status=409)
+    record("unenroll", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit)
+    enrollment.delete()
+
+
+# --- Deadlines, reopening, extensions --------------------------------------------------
+
+def write_refusal(enrollment, now=None):
+    """Why this unit's materials can't be changed right now, or None when they can."""
+    now = now or timezone.now()
+    campaign = enrollment.campaign
+    contact = campaign.contact_line
+    if campaign.state == CampaignState.DRAFT:
+        return CampaignError(_("本任务尚未开始报送。"), code="not_open", status=409)
+    deadline = enrollment.effective_deadline
+    if now > deadline:
+        message = _("报送截止时间（%(d)s）已过，不能再修改。") % {"d": cn_datetime(deadline)}
+        if contact:
+            message += _("如确需补报，请联系 %(c)s 申请延期。") % {"c": contact}
+        return CampaignError(message, code="deadline_passed", status=410, deadline=deadline.isoformat())
+    extended = enrollment.extended_deadline is not None and now <= enrollment.extended_deadline
+    # A closed campaign still takes changes from a unit whose extension runs.
+    if campaign.state != CampaignState.OPEN and not (campaign.state == CampaignState.CLOSED and extended):
+        return CampaignError(
+            _("本任务当前状态为“%(s)s”，不接受修改。") % {"s": campaign.get_state_display()}, code="not_open", status=409
+        )
+    if now < campaign.opens_at:
+        return CampaignError(_("报送将于 %(d)s 开始。") % {"d": cn_datetime(campaign.opens_at)}, code="not_yet_open", status=409)
+    if enrollment.state == EnrollmentState.SUBMITTED:
+        message = _("本单位已确认报送，材料已锁定。")
+        if contact:
+            message += _("如需修改，请联系 %(c)s 退回。") % {"c": contact}
+        return CampaignError(message, code="submitted", status=409)
+    return None
+
+
+def ensure_writable(enrollment, now=None):
+    refusal = write_refusal(enrollment, now)
+    if refusal is not None:
+        raise refusal
+
+
+def reopen(enrollment, reason, *, user=None, request=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise CampaignError(_("请填写退回原因。"), code="reason_required")
+    if enrollment.state != EnrollmentState.SUBMITTED:
+        raise CampaignError(_("该单位尚未报送，无需退回。"), code="not_submitted", status=409)
+    enrollment.state = EnrollmentState.IN_PROGRESS
+    enrollment.save(update_fields=["state"])
+    record("reopen", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit, reason=reason)
+    return enrollment
+
+
+def extend(enrollment, deadline, reason, *, user=None, request=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise CampaignError(_("请填写延期原因。"), code="reason_required")
+    if deadline is None or timezone.is_naive(deadline):
+        raise CampaignError(_("请填写新的截止日期和时间。"), code="invalid_deadline")
+    if deadline <= timezone.now():
+        raise CampaignError(_("新的截止时间必须晚于现在。"), code="invalid_deadline")
+    before = enrollment.extended_deadline
+    enrollment.extended_deadline = deadline
+    enrollment.extension_reason = reason[:500]
+    enrollment.save(update_fields=["extended_deadline", "extension_reason"])
+    record("extension", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
+           deadline=deadline.isoformat(), before=before.isoformat() if before else None, reason=reason)
+    return enrollment

@@ -1,0 +1,241 @@
+import base64
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pinggu.accounts import permissions
+from pinggu.accounts import services as account_services
+from pinggu.accounts.audit import record
+from pinggu.accounts.decorators import require
+from pinggu.evidence.models import Evidence, Response, ResponseStatus
+from pinggu.frameworks import exports
+from pinggu.frameworks import services as framework_services
+from pinggu.frameworks.views import EXPORT_TYPES
+
+from . import notice, services
+from .forms import CampaignForm, ExtensionForm, ReasonForm
+from .models import Campaign, CampaignState, Enrollment, Unit
+
+
+def _campaign_or_404(request, pk):
+    campaign = permissions.campaigns_visible_to(request.user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@require(permissions.can_list_campaigns)
+def campaign_list(request):
+    campaigns = permissions.campaigns_visible_to(request.user).annotate(n_units=Count("enrollments"))
+    mine = None
+    if permissions.is_submitter(request.user):
+        mine = {e.campaign_id: e for e in permissions.enrollments_visible_to(request.user).select_related("unit")}
+        if len(mine) == 1 and not request.GET.get("all"):
+            enrollment = next(iter(mine.values()))
+            return redirect("evidence:workspace", pk=enrollment.campaign_id, unit=enrollment.unit.code)
+    return render(request, "campaigns/list.html", {
+        "campaigns": campaigns, "mine": mine, "can_manage": permissions.can_manage_campaigns(request.user),
+    })
+
+
+def _save(request, campaign=None):
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if campaign is None:
+                campaign = services.create_campaign(**form.campaign_fields(), frameworks=form.frameworks(),
+                                                    user=request.user, request=request)
+                messages.success(request, _("已创建评估任务。下一步：报名参评单位。"))
+            else:
+                campaign.refresh_from_db()
+                services.update_campaign(campaign, **form.campaign_fields(), frameworks=form.frameworks(),
+                                         user=request.user, request=request)
+                messages.success(request, _("已保存。"))
+            return redirect("campaigns:detail", pk=campaign.pk)
+        except services.CampaignError as exc:
+            for field, message in exc.extra.get("fields", {}).items():
+                form.add_error(field if field in form.fields else None, message)
+            if not exc.extra.get("fields"):
+                form.add_error(None, exc.message)
+    return render(request, "campaigns/form.html", {"form": form, "campaign": campaign})
+
+
+@require(permissions.can_manage_campaigns)
+def campaign_create(request):
+    return _save(request)
+
+
+@require(permissions.can_manage_campaigns)
+def campaign_edit(request, pk):
+    return _save(request, get_object_or_404(Campaign, pk=pk))
+
+
+def enrollment_rows(campaign, enrollments):
+    """Per enrolled unit: progress and files, counted in a fixed number of queries."""
+    enrollments = list(enrollments.select_related("unit__kind", "framework"))
+    totals = dict(
+        framework_services.Checkpoint.objects.filter(framework_id__in={e.framework_id for e in enrollments})
+        .values_list("framework_id").annotate(n=Count("id"))
+    )
+    counts = {
+        row["enrollment_id"]: row
+        for row in Response.objects.filter(enrollment__in=enrollments)
+        .values("enrollment_id")
+        .annotate(done=Count("id", filter=~Q(status=ResponseStatus.EMPTY)),
+                  na=Count("id", filter=Q(status=ResponseStatus.NOT_APPLICABLE)))
+    }
+    files = {
+        row["response__enrollment_id"]: row
+        for row in Evidence.objects.alive().filter(response__enrollment__in=enrollments, kind="file")
+        .values("response__enrollment_id").annotate(n=Count("id"))
+    }
+    for e in enrollments:
+        e.total = totals.get(e.framework_id, 0)
+        e.done = counts.get(e.pk, {}).get("done", 0)
+        e.na = counts.get(e.pk, {}).get("na", 0)
+        e.files = files.get(e.pk, {}).get("n", 0)
+    return enrollments
+
+
+@require(permissions.can_list_campaigns)
+def campaign_detail(request, pk):
+    campaign = _campaign_or_404(request, pk)
+    if permissions.is_submitter(request.user):
+        return redirect("campaigns:notice", pk=pk)
+    enrollments = enrollment_rows(campaign, permissions.enrollments_visible_to(request.user).filter(campaign=campaign))
+    enrolled_ids = {e.unit_id for e in enrollments}
+    kinds_with_framework = set(campaign.framework_links.values_list("unit_kind_id", flat=True))
+    candidates = Unit.objects.alive().select_related("kind").exclude(pk__in=enrolled_ids).filter(kind_id__in=kinds_with_framework)
+    return render(request, "campaigns/detail.html", {
+        "campaign": campaign, "enrollments": enrollments, "candidates": candidates,
+        "links": campaign.framework_links.select_related("unit_kind", "framework"),
+        "can_manage": permissions.can_manage_campaigns(request.user),
+        "transitions": [CampaignState(s) for s in services.TRANSITIONS[campaign.state]],
+        "deadline_text": services.cn_datetime(campaign.deadline), "opens_text": services.cn_datetime(campaign.opens_at),
+        "submitted": sum(1 for e in enrollments if e.state == "submitted"),
+    })
+
+
+@require_POST
+@require(permissions.can_manage_campaigns)
+def campaign_enroll(request, pk):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    units = list(Unit.objects.alive().select_related("kind").filter(code__in=request.POST.getlist("units")))
+    try:
+        new = services.enroll(campaign, units, user=request.user, request=request)
+        messages.success(request, _("已报名 %(n)d 个单位。") % {"n": len(new)})
+    except services.CampaignError as exc:
+        messages.error(request, exc.message)
+    return redirect("campaigns:detail", pk=pk)
+
+
+@require_POST
+@require(permissions.can_manage_campaigns)
+def campaign_state(request, pk):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        services.change_state(campaign, request.POST.get("state", ""), user=request.user, request=request)
+        messages.success(request, _("任务状态已改为“%(s)s”。") % {"s": campaign.get_state_display()})
+    except services.CampaignError as exc:
+        messages.error(request, exc.message)
+    return redirect("campaigns:detail", pk=pk)
+
+
+@require_POST
+@require(permissions.can_manage_campaigns)
+def create_accounts(request, pk):
+    """One submitter account per enrolled unit that has none; passwords shown once."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    units = [e.unit for e in campaign.enrollments.select_related("unit")]
+    rows = account_services.create_unit_accounts(units, by=request.user, request=request)
+    workbook = base64.b64encode(account_services.credentials_xlsx(rows)).decode() if rows else ""
+    return render(request, "campaigns/accounts_created.html", {"campaign": campaign, "rows": rows, "workbook": workbook})
+
+
+def _enrollment_or_404(request, pk, unit):
+    enrollment = Enrollment.objects.select_related("campaign", "unit").filter(campaign_id=pk, unit__code=unit).first()
+    if enrollment is None or not permissions.can_view_enrollment(request.user, enrollment):
+        raise Http404
+    return enrollment
+
+
+@require_POST
+@require(permissions.can_manage_campaigns)
+def reopen(request, pk, unit):
+    enrollment = _enrollment_or_404(request, pk, unit)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.CampaignError(_("请填写退回原因。"))
+        services.reopen(enrollment, form.cleaned_data["reason"], user=request.user, request=request)
+        messages.success(request, _("已退回“%(u)s”，该单位可以重新修改并报送。") % {"u": enrollment.unit.name})
+    except services.CampaignError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or reverse("campaigns:detail", args=[pk]))
+
+
+@require_POST
+@require(permissions.can_manage_campaigns)
+def extension(request, pk, unit):
+    enrollment = _enrollment_or_404(request, pk, unit)
+    form = ExtensionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.CampaignError(_("请填写新的截止时间和延期原因。"))
+        services.extend(enrollment, form.cleaned_data["deadline"], form.cleaned_data["reason"], user=request.user, request=request)
+        messages.success(request, _("“%(u)s”已延期至 %(d)s。") % {"u": enrollment.unit.name, "d": services.cn_datetime(form.cleaned_data["deadline"])})
+    except services.CampaignError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or reverse("campaigns:detail", args=[pk]))
+
+
+@require(permissions.can_list_campaigns)
+def notice_page(request, pk):
+    """What the paper notice shows: title, basis, recipients, deadline, contact, text and the checklists."""
+    campaign = _campaign_or_404(request, pk)
+    enrollment = None
+    if permissions.is_submitter(request.user):
+        enrollment = permissions.enrollments_visible_to(request.user).filter(campaign=campaign).select_related("unit").first()
+    links = campaign.framework_links.select_related("unit_kind", "framework")
+    if enrollment is not None:
+        links = links.filter(unit_kind_id=enrollment.unit.kind_id)
+    return render(request, "campaigns/notice.html", {
+        "campaign": campaign, "enrollment": enrollment, "links": links,
+        "notice_html": notice.render_markdown(campaign.notice),
+        "deadline_text": services.cn_datetime(enrollment.effective_deadline if enrollment else campaign.deadline),
+    })
+
+
+@require(permissions.can_list_campaigns)
+def attachment(request, pk, kind, fmt):
+    """A checklist attachment of the notice (xlsx or docx)."""
+    campaign = _campaign_or_404(request, pk)
+    link = campaign.framework_links.select_related("framework", "unit_kind").filter(unit_kind__code=kind).first()
+    if link is None or fmt not in ("xlsx", "docx"):
+        raise Http404
+    if permissions.is_submitter(request.user) and request.user.unit.kind_id != link.unit_kind_id:
+        raise PermissionDenied
+    data = framework_services.to_dict(link.framework)
+    body = exports.to_xlsx(data) if fmt == "xlsx" else exports.to_docx(data)
+    record("attachment_download", request=request, campaign=campaign, kind=kind, format=fmt)
+    response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{link.framework.code}.{fmt}"'
+    return response
+
+
+@require(permissions.can_manage_campaigns)
+def deleted_evidence(request, pk):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    items = (
+        Evidence.objects.filter(response__enrollment__campaign=campaign, deleted_at__isnull=False)
+        .select_related("response__enrollment__unit", "response__checkpoint", "deleted_by", "uploaded_by")
+        .order_by("-deleted_at")
+    )
+    return render(request, "campaigns/deleted.html", {"campaign": campaign, "items": items})
+

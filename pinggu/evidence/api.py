@@ -1,0 +1,118 @@
+import json
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from pinggu.accounts import permissions
+from pinggu.campaigns.api import enrollment_out, visible_enrollment
+from pinggu.errors import ApiError
+
+from . import services
+from .downloads import file_response, visible_evidence
+
+router = Router(tags=["evidence"])
+evidence_router = Router(tags=["evidence"])
+
+
+def evidence_out(item):
+    return {
+        "id": item.pk, "kind": item.kind, "filename": item.filename or None, "url": item.url or None,
+        "size": item.size if item.kind == "file" else None, "sha256": item.sha256 or None,
+        "note": item.note, "uploaded_at": item.uploaded_at.isoformat(),
+        "uploaded_by": item.uploaded_by.get_username() if item.uploaded_by else None,
+        "deleted_at": item.deleted_at.isoformat() if item.deleted_at else None,
+    }
+
+
+def _tree(nodes):
+    return [
+        {
+            "code": n.code, "numbering": n.numbering, "level": n.level, "title": n.title,
+            "children": _tree(n.child_list),
+            "checkpoints": [
+                {"code": cp.code, "text": cp.text, "status": cp.status, "note": cp.note,
+                 "evidence": [evidence_out(e) for e in cp.evidence_list]}
+                for cp in n.checkpoint_list
+            ],
+        }
+        for n in nodes
+    ]
+
+
+@router.get("/{int:campaign_id}/units/{unit_code}/checklist", summary="单位清单与填报情况")
+def checklist(request, campaign_id: int, unit_code: str):
+    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    roots, progress = services.checklist(enrollment)
+    return {**enrollment_out(enrollment, progress), "framework": enrollment.framework.code, "indicators": _tree(roots)}
+
+
+@router.post(
+    "/{int:campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/evidence",
+    response={200: dict, 201: dict},
+    summary="上传材料（multipart: file, note）或添加链接（JSON: url, note）",
+    description="同一考核点重复上传相同内容时返回 200 和已有记录（duplicate: true），不会重复保存。",
+)
+def add_evidence(request, campaign_id: int, unit_code: str, checkpoint_code: str):
+    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    if request.content_type == "multipart/form-data":
+        services.refuse_oversized_request(request, enrollment.campaign)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApiError(400, "file_required", _("请用 multipart 字段 file 上传文件。"))
+        item, created = services.add_file(enrollment, checkpoint_code, upload, user=request.auth,
+                                          note=request.POST.get("note", ""), request=request)
+    else:
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
+        if not isinstance(body, dict) or not body.get("url"):
+            raise ApiError(400, "url_required", _("请上传文件（multipart 字段 file）或提供 JSON {url, note}。"))
+        item, created = services.add_link(enrollment, checkpoint_code, body.get("url"), user=request.auth,
+                                          note=str(body.get("note") or ""), request=request)
+    return Status(201 if created else 200, {**evidence_out(item), "duplicate": not created})
+
+
+class ResponseIn(Schema):
+    status: str
+    note: str = ""
+
+
+@router.put("/{int:campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response", summary="填写说明或标记不适用")
+def set_response(request, campaign_id: int, unit_code: str, checkpoint_code: str, body: ResponseIn):
+    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    response = services.set_response(enrollment, checkpoint_code, status=body.status, note=body.note,
+                                     user=request.auth, request=request)
+    return {"checkpoint": checkpoint_code, "status": response.status, "note": response.note}
+
+
+@router.post("/{int:campaign_id}/units/{unit_code}/submit", summary="确认报送")
+def submit(request, campaign_id: int, unit_code: str):
+    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    empty = services.submit(enrollment, user=request.auth, request=request)
+    return {**enrollment_out(enrollment), "empty_points": [cp.code for cp in empty]}
+
+
+@evidence_router.get("/{int:evidence_id}/download", summary="下载材料（总是作为附件）")
+def download(request, evidence_id: int) -> FileResponse:
+    return file_response(request, visible_evidence(request.auth, evidence_id))
+
+
+@evidence_router.delete("/{int:evidence_id}", summary="删除材料（软删除，组织单位可恢复）")
+def delete(request, evidence_id: int):
+    item = visible_evidence(request.auth, evidence_id)
+    services.delete(item, user=request.auth, request=request)
+    item.refresh_from_db()
+    return evidence_out(item)
+
+
+@evidence_router.post("/{int:evidence_id}/restore", summary="恢复已删除的材料（组织单位）")
+def restore(request, evidence_id: int):
+    if not permissions.can_view_deleted_evidence(request.auth):
+        raise ApiError(403, "forbidden", _("只有组织单位可以恢复已删除的材料。"))
+    item = visible_evidence(request.auth, evidence_id)
+    services.restore(item, user=request.auth, request=request)
+    item.refresh_from_db()
+    return evidence_out(item)
+

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceConfig(AppConfig):
+    name = "pinggu.evidence"
+    label = "evidence"
+    verbose_name = _("印证材料")

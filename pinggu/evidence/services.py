@@ -1,0 +1,311 @@
+"""Evidence rules: upload, link, 说明/不适用, delete, restore, submit, and the checklist view."""
+
+import hashlib
+import uuid
+import zlib
+from urllib.parse import urlsplit
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pinggu.accounts import permissions
+from pinggu.accounts.audit import record
+from pinggu.campaigns.models import Enrollment, EnrollmentState
+from pinggu.campaigns.services import CampaignError, ensure_writable
+from pinggu.frameworks.models import Checkpoint
+from pinggu.frameworks.services import load_tree
+
+from . import filetypes
+from .models import Evidence, EvidenceKind, Response, ResponseStatus
+
+CHUNK = 1024 * 1024
+
+
+class EvidenceError(CampaignError):
+    pass
+
+
+def _human(size):
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+
+
+def display_name(name):
+    """The user's file name, kept for display: control characters removed, never empty."""
+    cleaned = "".join(ch for ch in (name or "") if ch.isprintable()).strip()
+    cleaned = cleaned.replace("/", "／").replace("\\", "＼")
+    if not cleaned.strip("."):
+        cleaned = _("未命名文件") + (f".{filetypes.extension(name)}" if filetypes.extension(name) else "")
+    return cleaned[:400]
+
+
+def _ensure_can_edit(user, enrollment):
+    if not permissions.can_edit_enrollment(user, enrollment):
+        raise EvidenceError(_("没有权限修改该单位的材料。"), code="forbidden", status=403)
+    ensure_writable(enrollment)
+
+
+def _checkpoint(enrollment, checkpoint_code):
+    checkpoint = Checkpoint.objects.filter(framework_id=enrollment.framework_id, code=checkpoint_code).first()
+    if checkpoint is None:
+        raise EvidenceError(_("考核点“%(c)s”不在该单位的清单中。") % {"c": checkpoint_code}, code="not_found", status=404)
+    return checkpoint
+
+
+def _response_for_update(enrollment, checkpoint):
+    response, _created = Response.objects.get_or_create(enrollment=enrollment, checkpoint=checkpoint)
+    # Lock the row: concurrent uploads to one point queue here (PostgreSQL; SQLite
+    # already holds its single write lock for the whole transaction).
+    return Response.objects.select_for_update().get(pk=response.pk)
+
+
+def _touch(enrollment, user):
+    updates = {"last_activity_at": timezone.now()}
+    Enrollment.objects.filter(pk=enrollment.pk).update(**updates)
+    Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.NOT_STARTED).update(state=EnrollmentState.IN_PROGRESS)
+
+
+def _refresh_status(response):
+    if response.status == ResponseStatus.NOT_APPLICABLE:
+        return
+    has_material = response.evidence.alive().exists() or bool(response.note.strip())
+    response.status = ResponseStatus.DONE if has_material else ResponseStatus.EMPTY
+
+
+def _digest(fileobj):
+    sha, crc, size = hashlib.sha256(), 0, 0
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(CHUNK), b""):
+        sha.update(chunk)
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+    fileobj.seek(0)
+    return sha.hexdigest(), crc, size
+
+
+def refuse_oversized_request(request, campaign):
+    """Refuse before reading the body when the request alone is larger than any allowed file."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > campaign.max_file_bytes + 64 * 1024:  # room for the multipart envelope
+        raise EvidenceError(
+            _("文件超过单个文件上限 %(m)s。") % {"m": _human(campaign.max_file_bytes)}, code="too_large", status=413
+        )
+
+
+def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None):
+    """Store one uploaded file as evidence. Returns (evidence, created); created is False for a duplicate."""
+    _ensure_can_edit(user, enrollment)
+    checkpoint = _checkpoint(enrollment, checkpoint_code)
+    campaign = enrollment.campaign
+    name = display_name(upload.name)
+    if upload.size == 0:
+        raise EvidenceError(_("“%(n)s”是空文件，未上传。") % {"n": name}, code="empty_file")
+    if upload.size > campaign.max_file_bytes:
+        raise EvidenceError(
+            _("“%(n)s”大小为 %(s)s，超过单个文件上限 %(m)s。") % {"n": name, "s": _human(upload.size), "m": _human(campaign.max_file_bytes)},
+            code="too_large", status=413,
+        )
+    ext, problem = filetypes.identify(upload.name, upload)
+    if problem == "type_not_allowed":
+        raise EvidenceError(
+            _("“%(n)s”的文件类型不允许上传。允许：PDF、OFD、Word、Excel、PowerPoint、WPS、JPG、PNG、TXT、ZIP、RAR、7z。") % {"n": name},
+            code="type_not_allowed", status=415,
+        )
+    if problem == "content_mismatch":
+        raise EvidenceError(
+            _("“%(n)s”的内容与扩展名 .%(e)s 不符（可能是改了扩展名的其他文件），未上传。") % {"n": name, "e": ext},
+            code="content_mismatch", status=415,
+        )
+    sha256, crc32, size = _digest(upload)
+    duplicate = Evidence.objects.alive().filter(response__enrollment=enrollment, response__checkpoint=checkpoint, sha256=sha256).first()
+    if duplicate:
+        return duplicate, False
+    # The file goes to storage first under a generated name; if the database
+    # refuses the record afterwards, the stored copy is removed again.
+    stored = default_storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
+    try:
+        with transaction.atomic():
+            response = _response_for_update(enrollment, checkpoint)
+            duplicate = response.evidence.alive().filter(sha256=sha256).first()
+            if duplicate:
+                default_storage.delete(stored)
+                return duplicate, False
+            grown = Enrollment.objects.filter(pk=enrollment.pk, bytes_used__lte=campaign.unit_quota_bytes - size).update(
+                bytes_used=F("bytes_used") + size
+            )
+            if not grown:
+                raise EvidenceError(
+                    _("本单位材料总量将超过上限 %(m)s，未上传“%(n)s”。请删除不需要的文件或联系组织单位。")
+                    % {"m": _human(campaign.unit_quota_bytes), "n": name},
+                    code="quota_exceeded", status=413,
+                )
+            evidence = Evidence.objects.create(
+                response=response, kind=EvidenceKind.FILE, file=stored, filename=name, file_type=ext,
+                size=size, sha256=sha256, crc32=crc32, note=(note or "").strip(), uploaded_by=user,
+            )
+            _refresh_status(response)
+            response.updated_by = user
+            response.updated_at = timezone.now()
+            response.save()
+            _touch(enrollment, user)
+            record("upload", actor=user, request=request, obj=evidence, campaign=campaign, unit=enrollment.unit,
+                   checkpoint=checkpoint.code, filename=name, size=size, sha256=sha256)
+    except BaseException:
+        if default_storage.exists(stored) and not Evidence.objects.filter(file=stored).exists():
+            default_storage.delete(stored)
+        raise
+    return evidence, True
+
+
+def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
+    _ensure_can_edit(user, enrollment)
+    checkpoint = _checkpoint(enrollment, checkpoint_code)
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 or any(c.isspace() for c in url):
+        raise EvidenceError(_("网址无效：请填写以 http:// 或 https:// 开头的完整网址。"), code="invalid_url")
+    with transaction.atomic():
+        response = _response_for_update(enrollment, checkpoint)
+        existing = response.evidence.alive().filter(kind=EvidenceKind.LINK, url=url).first()
+        if existing:
+            return existing, False
+        evidence = Evidence.objects.create(response=response, kind=EvidenceKind.LINK, url=url, filename="",
+                                           note=(note or "").strip(), uploaded_by=user)
+        _refresh_status(response)
+        response.updated_by, response.updated_at = user, timezone.now()
+        response.save()
+        _touch(enrollment, user)
+        record("link", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
+               checkpoint=checkpoint.code, url=url)
+    return evidence, True
+
+
+def set_response(enrollment, checkpoint_code, *, status, note="", user, request=None):
+    """Write the 说明, or mark the point 不适用 (a reason is required), or clear that mark."""
+    _ensure_can_edit(user, enrollment)
+    checkpoint = _checkpoint(enrollment, checkpoint_code)
+    note = (note or "").strip()
+    if status not in (ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE, ResponseStatus.EMPTY):
+        raise EvidenceError(_("状态只能是 done 或 not_applicable。"), code="invalid_status")
+    if status == ResponseStatus.NOT_APPLICABLE and not note:
+        raise EvidenceError(_("标记“不适用”时必须填写理由。"), code="reason_required")
+    with transaction.atomic():
+        response = _response_for_update(enrollment, checkpoint)
+        before = (response.status, response.note)
+        response.note = note
+        if status == ResponseStatus.NOT_APPLICABLE:
+            response.status = ResponseStatus.NOT_APPLICABLE
+        else:
+            response.status = ResponseStatus.EMPTY
+            _refresh_status(response)
+            if status == ResponseStatus.DONE and response.status == ResponseStatus.EMPTY:
+                raise EvidenceError(_("请先上传材料、添加链接或填写说明。"), code="nothing_to_submit")
+        response.updated_by, response.updated_at = user, timezone.now()
+        response.save()
+        _touch(enrollment, user)
+        action = "not_applicable" if response.status == ResponseStatus.NOT_APPLICABLE else "note"
+        record(action, actor=user, request=request, obj=response, campaign=enrollment.campaign, unit=enrollment.unit,
+               checkpoint=checkpoint.code, status=response.status, note=note, before_status=before[0], before_note=before[1])
+    return response
+
+
+def delete(evidence, *, user, request=None):
+    enrollment = evidence.response.enrollment
+    _ensure_can_edit(user, enrollment)
+    if evidence.deleted_at:
+        return evidence
+    with transaction.atomic():
+        response = Response.objects.select_for_update().get(pk=evidence.response_id)
+        evidence.deleted_at, evidence.deleted_by = timezone.now(), user
+        evidence.save(update_fields=["deleted_at", "deleted_by"])
+        if evidence.kind == EvidenceKind.FILE:
+            Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") - evidence.size)
+        _refresh_status(response)
+        response.save(update_fields=["status"])
+        _touch(enrollment, user)
+        record("delete", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
+               checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
+    return evidence
+
+
+def restore(evidence, *, user, request=None):
+    if not permissions.can_view_deleted_evidence(user):
+        raise EvidenceError(_("只有组织单位可以恢复已删除的材料。"), code="forbidden", status=403)
+    if not evidence.deleted_at:
+        return evidence
+    enrollment = evidence.response.enrollment
+    with transaction.atomic():
+        response = Response.objects.select_for_update().get(pk=evidence.response_id)
+        evidence.deleted_at, evidence.deleted_by = None, None
+        evidence.save(update_fields=["deleted_at", "deleted_by"])
+        if evidence.kind == EvidenceKind.FILE:
+            Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") + evidence.size)
+        _refresh_status(response)
+        response.save(update_fields=["status"])
+        record("restore", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
+               checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
+    return evidence
+
+
+def empty_points(enrollment):
+    done = set(
+        Response.objects.filter(enrollment=enrollment)
+        .exclude(status=ResponseStatus.EMPTY)
+        .values_list("checkpoint_id", flat=True)
+    )
+    return [cp for cp in Checkpoint.objects.filter(framework_id=enrollment.framework_id).order_by("position") if cp.pk not in done]
+
+
+def submit(enrollment, *, user, request=None):
+    """确认报送: lock the workspace. Returns the points left empty (the caller showed them first)."""
+    _ensure_can_edit(user, enrollment)
+    empty = empty_points(enrollment)
+    with transaction.atomic():
+        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if locked.state == EnrollmentState.SUBMITTED:
+            raise EvidenceError(_("已经报送过了。"), code="submitted", status=409)
+        locked.state = EnrollmentState.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.last_activity_at = locked.submitted_at
+        locked.save(update_fields=["state", "submitted_at", "last_activity_at"])
+        record("submit", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
+               empty_points=[cp.code for cp in empty])
+    enrollment.refresh_from_db()
+    return empty
+
+
+def checklist(enrollment, *, include_deleted=False):
+    """The unit's checklist tree with each point's response and evidence attached (four queries)."""
+    roots = load_tree(enrollment.framework)
+    responses = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
+    evidence_qs = Evidence.objects.filter(response__enrollment=enrollment).select_related("uploaded_by", "deleted_by")
+    if not include_deleted:
+        evidence_qs = evidence_qs.alive()
+    by_response = {}
+    for item in evidence_qs.order_by("uploaded_at", "id"):
+        by_response.setdefault(item.response_id, []).append(item)
+    total = done = 0
+
+    def attach(nodes):
+        nonlocal total, done
+        for node in nodes:
+            for cp in node.checkpoint_list:
+                total += 1
+                cp.response = responses.get(cp.pk)
+                cp.status = cp.response.status if cp.response else ResponseStatus.EMPTY
+                cp.note = cp.response.note if cp.response else ""
+                cp.evidence_list = by_response.get(cp.response.pk, []) if cp.response else []
+                if cp.status != ResponseStatus.EMPTY:
+                    done += 1
+            attach(node.child_list)
+
+    attach(roots)
+    return roots, {"done": done, "total": total}

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "evidence"
+urlpatterns = [
+    path("campaigns/<int:pk>/units/<slug:unit>/", views.workspace, name="workspace"),
+    path("campaigns/<int:pk>/units/<slug:unit>/submit/", views.submit, name="submit"),
+    path("campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/upload/", views.upload, name="upload"),
+    path("campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/link/", views.add_link, name="link"),
+    path("campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/response/", views.set_response, name="response"),
+    path("evidence/<int:evidence_id>/download/", views.download, name="download"),
+    path("evidence/<int:evidence_id>/delete/", views.delete, name="delete"),
+    path("evidence/<int:evidence_id>/restore/", views.restore, name="restore"),
+]

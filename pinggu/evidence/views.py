@@ -1,0 +1,181 @@
+"""The unit's workspace: its checklist, with upload, link, 说明 and 不适用 per assessment point."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pinggu.accounts import permissions
+from pinggu.accounts.decorators import require
+from pinggu.campaigns.forms import ExtensionForm, ReasonForm
+from pinggu.campaigns.models import Enrollment
+from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
+from pinggu.frameworks.layout import grid
+from pinggu.frameworks.services import to_dict
+
+from . import services
+from .downloads import file_response, visible_evidence
+
+
+def _enrollment(request, pk, unit):
+    enrollment = Enrollment.objects.select_related("campaign", "unit", "framework").filter(campaign_id=pk, unit__code=unit).first()
+    if enrollment is None or not permissions.can_view_enrollment(request.user, enrollment):
+        raise Http404
+    return enrollment
+
+
+def _context(request, enrollment):
+    refusal = write_refusal(enrollment)
+    can_edit = permissions.can_edit_enrollment(request.user, enrollment) and refusal is None
+    return {
+        "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit,
+        "can_edit": can_edit, "refusal": refusal if permissions.can_edit_enrollment(request.user, enrollment) else None,
+        "is_organizer": permissions.is_organizer(request.user),
+        "deadline_text": cn_datetime(enrollment.effective_deadline),
+        "max_file_mb": enrollment.campaign.max_file_bytes // (1024 * 1024),
+    }
+
+
+@require(permissions.can_list_campaigns)
+def workspace(request, pk, unit):
+    enrollment = _enrollment(request, pk, unit)
+    roots, progress = services.checklist(enrollment)
+    points = {}
+
+    def collect(nodes):
+        for node in nodes:
+            for cp in node.checkpoint_list:
+                points[cp.code] = cp
+            collect(node.child_list)
+
+    collect(roots)
+    table = grid(to_dict(enrollment.framework))
+    cp_col = table.columns.index("考核点")
+    rows = [[cell for cell in row if cell.col <= cp_col] for row in table.rows()]
+    for row in rows:
+        for cell in row:
+            if cell.kind == "checkpoint":
+                cell.point = points[cell.code]
+    return render(request, "evidence/workspace.html", {
+        **_context(request, enrollment), "columns": table.columns[: cp_col + 1], "rows": rows,
+        "progress": progress, "reason_form": ReasonForm(), "extension_form": ExtensionForm(),
+    })
+
+
+def _point_fragment(request, enrollment, code, error=None, notice=None):
+    roots, progress = services.checklist(enrollment)
+    point = None
+
+    def find(nodes):
+        nonlocal point
+        for node in nodes:
+            for cp in node.checkpoint_list:
+                if cp.code == code:
+                    point = cp
+            find(node.child_list)
+
+    find(roots)
+    if point is None:
+        raise Http404
+    context = {**_context(request, enrollment), "point": point, "error": error, "notice": notice, "progress": progress}
+    return render_to_string("evidence/_point.html", context, request=request), render_to_string(
+        "evidence/_progress.html", context, request=request
+    )
+
+
+def _respond(request, enrollment, code, error=None, notice=None):
+    cell, progress = _point_fragment(request, enrollment, code, error=error, notice=notice)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"ok": error is None, "message": error or notice or "", "cell": cell, "progress": progress},
+                            status=200 if error is None else 400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(cell + progress.replace('id="progress"', 'id="progress" hx-swap-oob="true"', 1))
+
+
+@require_POST
+@require(permissions.can_list_campaigns)
+def upload(request, pk, unit, code):
+    """One file per request (the page sends several in parallel, each with its own progress bar)."""
+    enrollment = _enrollment(request, pk, unit)
+    try:
+        services.refuse_oversized_request(request, enrollment.campaign)
+        files = request.FILES.getlist("file")
+        if not files:
+            raise CampaignError(_("没有收到文件。"), code="file_required")
+        notices = []
+        for upload_file in files:
+            item, created = services.add_file(enrollment, code, upload_file, user=request.user,
+                                              note=request.POST.get("note", ""), request=request)
+            if not created:
+                notices.append(_("“%(n)s”与已上传的“%(o)s”内容相同，未重复保存。") % {"n": upload_file.name, "o": item.filename})
+    except CampaignError as exc:
+        return _respond(request, enrollment, code, error=exc.message)
+    return _respond(request, enrollment, code, notice=" ".join(notices) or None)
+
+
+@require_POST
+@require(permissions.can_list_campaigns)
+def add_link(request, pk, unit, code):
+    enrollment = _enrollment(request, pk, unit)
+    try:
+        services.add_link(enrollment, code, request.POST.get("url", ""), user=request.user, note=request.POST.get("note", ""), request=request)
+    except CampaignError as exc:
+        return _respond(request, enrollment, code, error=exc.message)
+    return _respond(request, enrollment, code)
+
+
+@require_POST
+@require(permissions.can_list_campaigns)
+def set_response(request, pk, unit, code):
+    enrollment = _enrollment(request, pk, unit)
+    try:
+        services.set_response(enrollment, code, status=request.POST.get("status", "done"), note=request.POST.get("note", ""),
+                              user=request.user, request=request)
+    except CampaignError as exc:
+        return _respond(request, enrollment, code, error=exc.message)
+    return _respond(request, enrollment, code, notice=_("已保存。"))
+
+
+@require_POST
+@require(permissions.can_list_campaigns)
+def delete(request, evidence_id):
+    item = visible_evidence(request.user, evidence_id)
+    enrollment = item.response.enrollment
+    code = item.response.checkpoint.code
+    try:
+        services.delete(item, user=request.user, request=request)
+    except CampaignError as exc:
+        return _respond(request, enrollment, code, error=exc.message)
+    return _respond(request, enrollment, code, notice=_("已删除“%(n)s”。") % {"n": item.filename or item.url})
+
+
+@require_POST
+@require(permissions.can_view_deleted_evidence)
+def restore(request, evidence_id):
+    item = visible_evidence(request.user, evidence_id)
+    services.restore(item, user=request.user, request=request)
+    messages.success(request, _("已恢复“%(n)s”。") % {"n": item.filename or item.url})
+    return redirect(request.POST.get("next") or "campaigns:list")
+
+
+@require(permissions.can_list_campaigns)
+def download(request, evidence_id):
+    return file_response(request, visible_evidence(request.user, evidence_id))
+
+
+@require(permissions.can_list_campaigns)
+def submit(request, pk, unit):
+    enrollment = _enrollment(request, pk, unit)
+    context = _context(request, enrollment)
+    if request.method == "POST":
+        try:
+            services.submit(enrollment, user=request.user, request=request)
+        except CampaignError as exc:
+            context["error"] = exc.message
+        else:
+            messages.success(request, _("已确认报送。材料已锁定，如需修改请联系组织单位。"))
+            return redirect("evidence:workspace", pk=pk, unit=unit)
+    context["empty"] = services.empty_points(enrollment)
+    return render(request, "evidence/submit.html", context)
+
