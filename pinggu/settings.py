@@ -134,6 +134,9 @@ else:
                     "PRAGMA busy_timeout=30000;"
                 ),
             },
+            # Tests run on a file with WAL, like production, not on a shared-cache
+            # in-memory database whose locking behaves differently.
+            "TEST": {"NAME": str(DATA_DIR / "test-pinggu.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -12,6 +12,16 @@ def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
 
 
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings, request):
+    """argon2 is deliberately slow; tests that are not about passwords hash quickly.
+
+    Tests marked `argon2` keep the production hasher (test_passwords checks it).
+    """
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username, role=Role.ORGANIZER, password=PASSWORD, **extra):
     user = User(username=username, role=role, **extra)
     user.set_password(password)
@@ -55,3 +65,51 @@ def org_api(client, organizer):
     token = token_for(client, organizer.username)
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
+
+
+@pytest.fixture
+def world(db, bundled):
+    """An open campaign with two counties and a department, their submitters, an evaluator for A only, a viewer."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pinggu.campaigns import services as cs
+    from pinggu.campaigns.models import EvaluatorAssignment
+
+    organizer = make_user("org", role=Role.ORGANIZER)
+    a = cs.create_unit(name="甲县", kind="county", code="unit-a", contact_name="测试联系人", contact_email="a@example.org")
+    b = cs.create_unit(name="乙县", kind="county", code="unit-b")
+    d = cs.create_unit(name="市测试局", kind="department", code="dept-d")
+    now = timezone.now()
+    campaign = cs.create_campaign(
+        title="测试评估", year=2020, opens_at=now - timedelta(days=1), deadline=now + timedelta(days=7),
+        contact_name="虚构联系人", contact_phone="0912-5550000", contact_email="contact@example.org",
+        frameworks={"county": "yulin-2020-county", "department": "yulin-2020-department"},
+    )
+    cs.enroll(campaign, [a, b, d])
+    cs.change_state(campaign, "open")
+    evaluator = make_user("eva", role=Role.EVALUATOR)
+    EvaluatorAssignment.objects.create(campaign=campaign, user=evaluator, unit=a)
+
+    class World:
+        pass
+
+    w = World()
+    w.campaign, w.a, w.b, w.d = campaign, a, b, d
+    w.organizer, w.evaluator = organizer, evaluator
+    w.sub_a = make_user("sub-a", role=Role.SUBMITTER, unit=a)
+    w.sub_b = make_user("sub-b", role=Role.SUBMITTER, unit=b)
+    w.sub_d = make_user("sub-d", role=Role.SUBMITTER, unit=d)
+    w.viewer = make_user("boss", role=Role.VIEWER)
+    w.enrollment = lambda unit: campaign.enrollments.get(unit=unit)
+    return w
+
+
+def upload_file(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
