@@ -34,7 +34,7 @@ def filtered(*, campaign=None, unit=None, action=None, since=None, until=None):
 
 def as_dict(event):
     return {
-        "id": event.pk, "at": event.at.isoformat(), "actor": event.actor_name or None, "action": event.action,
+        "id": event.pk, "at": timezone.localtime(event.at).isoformat(), "actor": event.actor_name or None, "action": event.action,
         "action_label": ACTION_LABELS.get(event.action, event.action),
         "campaign": event.campaign_id, "unit": event.unit.code if event.unit else None,
         "ip": event.ip, "object_type": event.object_type or None, "object_id": event.object_id or None,

@@ -27,7 +27,7 @@ def lockout_response(request, original_response=None, credentials=None):
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
     if request.path.startswith("/api/"):
         response = JsonResponse(
-            {"error": "locked_out", "message": message, "retry_at": when.isoformat()}, status=429
+            {"error": "locked_out", "message": message, "retry_at": timezone.localtime(when).isoformat()}, status=429
         )
     else:
         response = render(request, "accounts/locked.html", {"message": message}, status=429)

@@ -95,7 +95,7 @@ def campaign_out(campaign):
         "id": campaign.pk, "title": campaign.title, "year": campaign.year, "basis": campaign.basis,
         "issuer": campaign.issuer, "contact_name": campaign.contact_name, "contact_phone": campaign.contact_phone,
         "contact_email": campaign.contact_email, "notice": campaign.notice,
-        "opens_at": campaign.opens_at.isoformat(), "deadline": campaign.deadline.isoformat(), "state": campaign.state,
+        "opens_at": services.iso_local(campaign.opens_at), "deadline": services.iso_local(campaign.deadline), "state": campaign.state,
         "frameworks": {link.unit_kind.code: link.framework.code for link in campaign.framework_links.select_related("unit_kind", "framework")},
         "max_file_bytes": campaign.max_file_bytes, "unit_quota_bytes": campaign.unit_quota_bytes,
     }
@@ -173,9 +173,9 @@ def visible_enrollment(request, campaign_id, unit_code):
 def enrollment_out(enrollment, progress=None):
     return {
         "campaign": enrollment.campaign_id, "unit_code": enrollment.unit.code, "unit_name": enrollment.unit.name,
-        "state": enrollment.state, "deadline": enrollment.effective_deadline.isoformat(),
-        "extended_deadline": enrollment.extended_deadline.isoformat() if enrollment.extended_deadline else None,
-        "submitted_at": enrollment.submitted_at.isoformat() if enrollment.submitted_at else None,
+        "state": enrollment.state, "deadline": services.iso_local(enrollment.effective_deadline),
+        "extended_deadline": services.iso_local(enrollment.extended_deadline),
+        "submitted_at": services.iso_local(enrollment.submitted_at),
         **({"progress": progress} if progress is not None else {}),
     }
 

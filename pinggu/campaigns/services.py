@@ -32,6 +32,11 @@ def cn_datetime(value):
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
+def iso_local(value):
+    """ISO 8601 in Asia/Shanghai, the form every API answer uses."""
+    return timezone.localtime(value).isoformat() if value else None
+
+
 # --- Units -------------------------------------------------------------------------
 
 UNIT_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -268,7 +273,7 @@ def write_refusal(enrollment, now=None):
         message = _("报送截止时间（%(d)s）已过，不能再修改。") % {"d": cn_datetime(deadline)}
         if contact:
             message += _("如确需补报，请联系 %(c)s 申请延期。") % {"c": contact}
-        return CampaignError(message, code="deadline_passed", status=410, deadline=deadline.isoformat())
+        return CampaignError(message, code="deadline_passed", status=410, deadline=iso_local(deadline))
     extended = enrollment.extended_deadline is not None and now <= enrollment.extended_deadline
     # A closed campaign still takes changes from a unit whose extension runs.
     if campaign.state != CampaignState.OPEN and not (campaign.state == CampaignState.CLOSED and extended):
@@ -316,5 +321,5 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
     enrollment.extension_reason = reason[:500]
     enrollment.save(update_fields=["extended_deadline", "extension_reason"])
     record("extension", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
-           deadline=deadline.isoformat(), before=before.isoformat() if before else None, reason=reason)
+           deadline=iso_local(deadline), before=iso_local(before), reason=reason)
     return enrollment

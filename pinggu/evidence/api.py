@@ -6,6 +6,7 @@ from ninja import Router, Schema, Status
 
 from pinggu.accounts import permissions
 from pinggu.campaigns.api import enrollment_out, visible_enrollment
+from pinggu.campaigns.services import iso_local
 from pinggu.errors import ApiError
 
 from . import services
@@ -19,9 +20,9 @@ def evidence_out(item):
     return {
         "id": item.pk, "kind": item.kind, "filename": item.filename or None, "url": item.url or None,
         "size": item.size if item.kind == "file" else None, "sha256": item.sha256 or None,
-        "note": item.note, "uploaded_at": item.uploaded_at.isoformat(),
+        "note": item.note, "uploaded_at": iso_local(item.uploaded_at),
         "uploaded_by": item.uploaded_by.get_username() if item.uploaded_by else None,
-        "deleted_at": item.deleted_at.isoformat() if item.deleted_at else None,
+        "deleted_at": iso_local(item.deleted_at),
     }
 
 

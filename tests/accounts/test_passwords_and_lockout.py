@@ -1,0 +1,151 @@
+import json
+
+import pytest
+from django.conf import settings as project_settings
+
+from pinggu.accounts.models import ApiToken, AuditEvent, Role
+from pinggu.accounts.passwords import StrengthValidator
+
+from ..conftest import PASSWORD, make_user, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.argon2
+def test_production_hasher_is_argon2():
+    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.argon2
+def test_passwords_stored_with_argon2(db):
+    user = make_user("hashme")
+    assert user.password.startswith("argon2$")
+
+
+@pytest.mark.parametrize(
+    "password,ok",
+    [
+        ("Short1!", False),              # too short
+        ("alllowercase", False),         # one class
+        ("lowercase123", False),         # two classes
+        ("Lowercase123", True),          # three classes
+        ("lower-case-1", True),          # lower, digit, symbol
+        ("政务公开Abc123", True),
+        ("zhangsan-Pass1", False),       # contains the username
+    ],
+)
+def test_password_rules(password, ok):
+    class U:
+        username = "zhangsan"
+
+    from django.core.exceptions import ValidationError
+
+    if ok:
+        StrengthValidator().validate(password, U())
+    else:
+        with pytest.raises(ValidationError):
+            StrengthValidator().validate(password, U())
+
+
+def api_login(client, username, password):
+    return client.post("/api/v1/auth/token", json.dumps({"username": username, "password": password}), content_type="application/json")
+
+
+def web_login(client, username, password):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_lockout_after_five_failures_web_and_api_alike(client, db):
+    make_user("clerk", role=Role.VIEWER)
+    for attempt in range(3):
+        assert api_login(client, "clerk", "Wrong-Passw0rd").status_code == 401
+    assert web_login(client, "clerk", "Wrong-Passw0rd").status_code == 200  # form re-shown with the error
+    assert web_login(client, "clerk", "Wrong-Passw0rd").status_code == 429  # the fifth failure locks
+    locked_api = api_login(client, "clerk", PASSWORD)  # even the right password is refused now
+    assert locked_api.status_code == 429
+    body = locked_api.json()
+    assert body["error"] == "locked_out" and "请于" in body["message"] and body["retry_at"]
+    assert int(locked_api["Retry-After"]) == 15 * 60
+    locked_web = web_login(client, "clerk", PASSWORD)
+    assert locked_web.status_code == 429 and "请于" in locked_web.content.decode()
+    assert AuditEvent.objects.filter(action="login_failed").count() >= 5
+    assert AuditEvent.objects.filter(action="lockout").exists()
+
+
+def test_lockout_is_per_account(client, db):
+    make_user("clerk", role=Role.VIEWER)
+    make_user("colleague", role=Role.VIEWER)
+    for _ in range(5):
+        api_login(client, "clerk", "Wrong-Passw0rd")
+    assert api_login(client, "clerk", PASSWORD).status_code == 429
+    assert api_login(client, "colleague", PASSWORD).status_code == 200  # same office IP, other account
+
+
+def test_first_login_must_change_password_web(client, db):
+    make_user("newunit", role=Role.VIEWER, must_change_password=True)
+    response = web_login(client, "newunit", PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/campaigns/").url == "/accounts/password/"
+    weak = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"})
+    assert "至少 10 个字符" in weak.content.decode()
+    client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "New-Passw0rd-1", "new_password2": "New-Passw0rd-1"})
+    assert client.get("/campaigns/").status_code == 200
+
+
+def test_first_login_must_change_password_api(client, db):
+    make_user("newunit", role=Role.VIEWER, must_change_password=True)
+    refused = api_login(client, "newunit", PASSWORD)
+    assert refused.status_code == 403 and refused.json()["error"] == "password_change_required"
+    weak = client.post("/api/v1/auth/password", json.dumps({"username": "newunit", "old_password": PASSWORD, "new_password": "newunit123A"}),
+                       content_type="application/json")
+    assert weak.status_code == 400 and weak.json()["error"] == "weak_password"
+    wrong = client.post("/api/v1/auth/password", json.dumps({"username": "newunit", "old_password": "nope", "new_password": "New-Passw0rd-1"}),
+                        content_type="application/json")
+    assert wrong.status_code == 401
+    ok = client.post("/api/v1/auth/password", json.dumps({"username": "newunit", "old_password": PASSWORD, "new_password": "New-Passw0rd-1"}),
+                     content_type="application/json")
+    assert ok.status_code == 200
+    assert api_login(client, "newunit", "New-Passw0rd-1").status_code == 200
+
+
+def test_password_change_ends_other_sessions_and_tokens(client, db):
+    from django.test import Client
+
+    user = make_user("clerk", role=Role.VIEWER)
+    token = token_for(client, "clerk")
+    other = Client()
+    other.force_login(user)
+    assert other.get("/campaigns/").status_code == 200
+    me = Client()
+    me.post("/accounts/login/", {"username": "clerk", "password": PASSWORD})
+    me.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "New-Passw0rd-1", "new_password2": "New-Passw0rd-1"})
+    assert me.get("/campaigns/").status_code == 200  # this session stays
+    assert other.get("/campaigns/").status_code == 302  # the other one is logged out
+    assert client.get("/api/v1/campaigns", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_idle_session_timeout_is_30_minutes(client, db):
+    user = make_user("clerk", role=Role.VIEWER)
+    client.force_login(user)
+    client.get("/campaigns/")
+    assert client.session.get_expiry_age() == 30 * 60
+    assert project_settings.SESSION_SAVE_EVERY_REQUEST  # counted from the last request, not from login
+
+
+def test_expired_token_refused(client, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_user("clerk", role=Role.VIEWER)
+    token = token_for(client, "clerk")
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/v1/campaigns", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_logout_is_audited(client, db):
+    user = make_user("clerk", role=Role.VIEWER)
+    client.post("/accounts/login/", {"username": "clerk", "password": PASSWORD})
+    client.post("/accounts/logout/")
+    assert list(AuditEvent.objects.filter(actor=user).values_list("action", flat=True).order_by("at", "id")) == ["login", "logout"]
