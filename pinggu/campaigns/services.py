@@ -47,6 +47,7 @@ def resolve_kind(value):
     if isinstance(value, UnitKind):
         return value
     value = (value or "").strip()
+    UnitKind.objects.ensure_defaults()
     kind = UnitKind.objects.filter(code=value).first() or UnitKind.objects.filter(name=value).first()
     if kind is None:
         names = "、".join(UnitKind.objects.values_list("name", flat=True))

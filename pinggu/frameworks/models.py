@@ -4,12 +4,30 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+DEFAULT_UNIT_KINDS = [
+    ("county", "县级政府", 1),
+    ("department", "市级部门", 2),
+    ("institution", "直属事业单位", 3),
+]
+
+
+class UnitKindQuerySet(models.QuerySet):
+    def ensure_defaults(self):
+        """The three kinds of the notice always exist (created by a migration; restored if removed)."""
+        if not self.model.objects.exists():
+            for code, name, order in DEFAULT_UNIT_KINDS:
+                self.model.objects.get_or_create(code=code, defaults={"name": name, "order": order})
+        return self.model.objects.all()
+
+
 class UnitKind(models.Model):
     """The kind of body a checklist applies to (县级政府, 市级部门, ...). Extensible by the organizer."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=50, unique=True)
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = UnitKindQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]

@@ -25,7 +25,7 @@ class FrameworkError(Exception):
 
 def unit_kind_map():
     mapping = {}
-    for kind in UnitKind.objects.all():
+    for kind in UnitKind.objects.ensure_defaults():
         mapping[kind.code] = kind.code
         mapping[kind.name] = kind.code
     return mapping

@@ -1,5 +1,6 @@
 from django.db import migrations
 
+# Frozen copy of models.DEFAULT_UNIT_KINDS: a migration must not change when the model module does.
 KINDS = [
     ("county", "县级政府", 1),
     ("department", "市级部门", 2),
