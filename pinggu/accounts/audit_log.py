@@ -13,7 +13,8 @@ ACTION_LABELS = {
     "delete": "删除材料", "restore": "恢复材料", "download": "下载材料", "submit": "确认报送", "reopen": "退回重报",
     "extension": "延期", "framework_import": "导入指标体系", "framework_publish": "发布指标体系",
     "framework_delete": "删除指标体系", "framework_export": "导出指标体系", "audit_export": "导出审计日志",
-    "accounts_export": "下载账户表",
+    "accounts_export": "下载账户表", "evaluator_assign": "指派评估人员", "evaluator_unassign": "取消指派",
+    "units_export": "导出单位", "attachment_download": "下载清单附件",
 }
 
 

@@ -1,4 +1,5 @@
 import base64
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -11,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from pinggu.campaigns.models import Campaign, Unit
 
 from . import audit_log, permissions, services
 from .audit import record
@@ -57,7 +60,7 @@ def user_list(request):
     if role:
         users = users.filter(role=role)
     return render(request, "accounts/users.html", {
-        "users": users, "roles": Role.choices, "role": role, "form": UserCreateForm(),
+        "users": users, "roles": Role.choices, "role": role, "units": Unit.objects.alive(),
     })
 
 
@@ -94,6 +97,14 @@ def user_action(request, username, action):
         return render(request, "accounts/credentials.html", {
             "rows": rows, "workbook": base64.b64encode(services.credentials_xlsx(rows)).decode(),
         })
+    if action == "role":
+        unit = Unit.objects.alive().filter(code=request.POST.get("unit", "")).first()
+        try:
+            services.set_role(user, request.POST.get("role", ""), unit=unit, by=request.user, request=request)
+            messages.success(request, _("已修改 %(u)s 的角色。") % {"u": user.username})
+        except services.AccountError as exc:
+            messages.error(request, exc.message)
+        return redirect("accounts:users")
     if action in ("disable", "enable"):
         services.set_active(user, action == "enable", by=request.user, request=request)
         messages.success(request, _("已停用 %(u)s。") % {"u": user.username} if action == "disable" else _("已启用 %(u)s。") % {"u": user.username})
@@ -118,8 +129,6 @@ def audit_page(request):
         response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
         return response
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    from pinggu.campaigns.models import Campaign, Unit
-
     return render(request, "accounts/audit.html", {
         "page": page, "actions": sorted(audit_log.ACTION_LABELS.items(), key=lambda kv: kv[1]),
         "labels": audit_log.ACTION_LABELS, "campaigns": Campaign.objects.all(), "units": Unit.objects.alive(),
@@ -128,8 +137,6 @@ def audit_page(request):
 
 
 def _parse_day(value, end=False):
-    from datetime import datetime, time
-
     try:
         day = datetime.strptime(value or "", "%Y-%m-%d").date()
     except ValueError:

@@ -324,3 +324,26 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
     record("extension", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
            deadline=iso_local(deadline), before=iso_local(before), reason=reason)
     return enrollment
+
+
+def assign_evaluator(campaign, evaluator, unit=None, *, user=None, request=None):
+    """Let an evaluator reach one unit of the campaign, or all of them (unit=None)."""
+    from pinggu.accounts.models import Role
+
+    from .models import EvaluatorAssignment
+
+    if evaluator.role != Role.EVALUATOR:
+        raise CampaignError(_("只能指派评估人员账户。"), code="not_evaluator")
+    if unit is not None and not campaign.enrollments.filter(unit=unit).exists():
+        raise CampaignError(_("该单位没有参加本任务。"), code="not_enrolled")
+    assignment, created = EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=unit)
+    if created:
+        record("evaluator_assign", actor=user, request=request, campaign=campaign, unit=unit,
+               evaluator=evaluator.username, scope="all" if unit is None else unit.code)
+    return assignment
+
+
+def unassign_evaluator(assignment, *, user=None, request=None):
+    record("evaluator_unassign", actor=user, request=request, campaign=assignment.campaign, unit=assignment.unit,
+           evaluator=assignment.user.username)
+    assignment.delete()

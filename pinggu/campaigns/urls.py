@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/enroll/", views.campaign_enroll, name="enroll"),
     path("<int:pk>/state/", views.campaign_state, name="state"),
     path("<int:pk>/accounts/", views.create_accounts, name="accounts"),
+    path("<int:pk>/evaluators/", views.evaluators, name="evaluators"),
     path("<int:pk>/notice/", views.notice_page, name="notice"),
     path("<int:pk>/notice/<slug:kind>.<str:fmt>", views.attachment, name="attachment"),
     path("<int:pk>/deleted/", views.deleted_evidence, name="deleted"),

@@ -13,6 +13,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
+from pinggu.accounts.models import Role, User
 from pinggu.evidence.models import Evidence, Response, ResponseStatus
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
@@ -119,7 +120,28 @@ def campaign_detail(request, pk):
         "transitions": [CampaignState(s) for s in services.TRANSITIONS[campaign.state]],
         "deadline_text": services.cn_datetime(campaign.deadline), "opens_text": services.cn_datetime(campaign.opens_at),
         "submitted": sum(1 for e in enrollments if e.state == "submitted"),
+        "assignments": campaign.assignments.select_related("user", "unit"),
+        "evaluators": User.objects.filter(role=Role.EVALUATOR, is_active=True),
     })
+
+
+@require_POST
+@require(permissions.can_manage_campaigns)
+def evaluators(request, pk):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    if request.POST.get("remove"):
+        assignment = get_object_or_404(campaign.assignments, pk=request.POST["remove"])
+        services.unassign_evaluator(assignment, user=request.user, request=request)
+        messages.success(request, _("已取消指派。"))
+        return redirect("campaigns:detail", pk=pk)
+    evaluator = get_object_or_404(User, username=request.POST.get("evaluator", ""))
+    unit = Unit.objects.filter(code=request.POST.get("unit")).first() if request.POST.get("unit") else None
+    try:
+        services.assign_evaluator(campaign, evaluator, unit, user=request.user, request=request)
+        messages.success(request, _("已指派 %(u)s。") % {"u": evaluator})
+    except services.CampaignError as exc:
+        messages.error(request, exc.message)
+    return redirect("campaigns:detail", pk=pk)
 
 
 @require_POST

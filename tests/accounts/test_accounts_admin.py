@@ -97,3 +97,19 @@ def test_audit_is_append_only(world):
         event.save()
     with pytest.raises(ValidationError):
         event.delete()
+
+
+def test_role_change_and_evaluator_assignment(client, world):
+    client.force_login(world.organizer)
+    ev2 = User.objects.create_user("ev2", password="Ev2-Passw0rd!", role=Role.VIEWER)
+    client.post("/accounts/users/ev2/role/", {"role": "evaluator"})
+    ev2.refresh_from_db()
+    assert ev2.role == Role.EVALUATOR
+    refused = client.post("/accounts/users/ev2/role/", {"role": "submitter"}, follow=True).content.decode()
+    assert "必须属于一个单位" in refused
+    client.post(f"/campaigns/{world.campaign.pk}/evaluators/", {"evaluator": "ev2", "unit": "unit-b"})
+    token = token_for(client, "ev2", "Ev2-Passw0rd!")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get(f"/api/v1/campaigns/{world.campaign.pk}/units/unit-b/checklist", **auth).status_code == 200
+    assert client.get(f"/api/v1/campaigns/{world.campaign.pk}/units/unit-a/checklist", **auth).status_code == 404
+    assert {"role_change", "evaluator_assign"} <= set(AuditEvent.objects.values_list("action", flat=True))
