@@ -16,6 +16,7 @@ from pinggu.campaigns.services import CampaignError
 from pinggu.errors import ApiError
 from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
+from pinggu.exports.api import router as oversight_router
 from pinggu.frameworks.api import router as frameworks_router
 
 api = NinjaAPI(
@@ -33,6 +34,7 @@ api.add_router("/units", units_router)
 api.add_router("/users", users_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/campaigns", campaign_evidence_router)
+api.add_router("/campaigns", oversight_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/audit", audit_router)
 

@@ -71,11 +71,14 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' assets locally instead of from a CDN
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "pinggu.site",
     "pinggu.accounts",
     "pinggu.frameworks",
     "pinggu.campaigns",
     "pinggu.evidence",
+    "pinggu.exports",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +217,26 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+
+# --- Background tasks and e-mail ------------------------------------------------------
+# Tasks are stored in the database and run by `pinggu db_worker` (started by `pinggu serve`).
+TASKS = {"default": {"BACKEND": env("TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+REMINDER_QUIET_HOURS = env_int("REMINDER_QUIET_HOURS", 24)
+SITE_URL = env("SITE_URL", "").rstrip("/")
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "pinggu@localhost")
+if env("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = env("EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_SSL", False)
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+else:
+    # No SMTP server configured (the demo): mails are written as files to read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
 
 # --- Language and time -----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

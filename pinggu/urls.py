@@ -8,6 +8,7 @@ urlpatterns = [
     path("frameworks/", include("pinggu.frameworks.urls")),
     path("campaigns/", include("pinggu.campaigns.urls")),
     path("", include("pinggu.evidence.urls")),
+    path("", include("pinggu.exports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

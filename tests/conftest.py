@@ -13,6 +13,13 @@ def _isolated_files(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_and_mail(settings):
+    """Background tasks run at once inside the test; mail goes to django.core.mail.outbox."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings, request):
     """argon2 is deliberately slow; tests that are not about passwords hash quickly.
 

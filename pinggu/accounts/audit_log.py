@@ -14,7 +14,8 @@ ACTION_LABELS = {
     "extension": "延期", "framework_import": "导入指标体系", "framework_publish": "发布指标体系",
     "framework_delete": "删除指标体系", "framework_export": "导出指标体系", "audit_export": "导出审计日志",
     "accounts_export": "下载账户表", "evaluator_assign": "指派评估人员", "evaluator_unassign": "取消指派",
-    "units_export": "导出单位", "attachment_download": "下载清单附件",
+    "units_export": "导出单位", "reminder": "催报", "reminder_retry": "重发催报", "reminder_read": "已读催报",
+    "export_progress": "导出进度", "export_bundle": "导出材料包", "export_notice": "导出通知", "bundle_build": "生成材料包", "attachment_download": "下载清单附件",
 }
 
 

@@ -88,3 +88,12 @@ def can_edit_enrollment(user, enrollment):
 
 def can_view_deleted_evidence(user):
     return is_organizer(user)
+
+
+def can_view_progress(user):
+    """Dashboards, the matrix, progress exports and evidence bundles: never a submitter."""
+    return _active(user) and (is_organizer(user) or user.role in (Role.EVALUATOR, Role.VIEWER))
+
+
+def can_send_reminders(user):
+    return is_organizer(user)

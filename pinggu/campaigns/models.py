@@ -131,3 +131,40 @@ class EvaluatorAssignment(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "user", "unit"], name="assign_once")]
+
+
+class ReminderBatch(models.Model):
+    """One 催报: a message sent to a selection of units, e-mailed in the background."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reminder_batches")
+    message = models.TextField(_("催报内容"))
+    selection = models.CharField(_("选择方式"), max_length=40, blank=True)
+    forced = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    NO_EMAIL = "no_email", _("无邮箱（仅站内提醒）")
+    SKIPPED = "skipped", _("免打扰期内，未重复催报")
+
+
+class Reminder(models.Model):
+    batch = models.ForeignKey(ReminderBatch, on_delete=models.CASCADE, related_name="reminders")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="reminders")
+    status = models.CharField(max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    emailed_to = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["enrollment__unit__code"]

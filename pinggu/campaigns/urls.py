@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import unit_views, views
+from . import dashboard_views, reminder_views, unit_views, views
 
 app_name = "campaigns"
 urlpatterns = [
@@ -8,6 +8,11 @@ urlpatterns = [
     path("new/", views.campaign_create, name="create"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
+    path("<int:pk>/progress/", dashboard_views.dashboard, name="dashboard"),
+    path("<int:pk>/matrix/", dashboard_views.matrix, name="matrix"),
+    path("<int:pk>/remind/", reminder_views.remind, name="remind"),
+    path("<int:pk>/reminders/<int:batch>/", reminder_views.batch_page, name="reminder_batch"),
+    path("<int:pk>/reminders/<int:batch>/retry/", reminder_views.retry, name="reminder_retry"),
     path("<int:pk>/enroll/", views.campaign_enroll, name="enroll"),
     path("<int:pk>/state/", views.campaign_state, name="state"),
     path("<int:pk>/accounts/", views.create_accounts, name="accounts"),

@@ -6,6 +6,7 @@ app_name = "evidence"
 urlpatterns = [
     path("campaigns/<int:pk>/units/<slug:unit>/", views.workspace, name="workspace"),
     path("campaigns/<int:pk>/units/<slug:unit>/submit/", views.submit, name="submit"),
+    path("campaigns/<int:pk>/units/<slug:unit>/reminders/read/", views.reminder_read, name="reminder_read"),
     path("campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/upload/", views.upload, name="upload"),
     path("campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/link/", views.add_link, name="link"),
     path("campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/response/", views.set_response, name="response"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
+from pinggu.campaigns import reminders
 from pinggu.campaigns.forms import ExtensionForm, ReasonForm
 from pinggu.campaigns.models import Enrollment
 from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
@@ -59,6 +60,7 @@ def workspace(request, pk, unit):
             if cell.kind == "checkpoint":
                 cell.point = points[cell.code]
     return render(request, "evidence/workspace.html", {
+        "reminders": reminders.unread_for(enrollment),
         **_context(request, enrollment), "columns": table.columns[: cp_col + 1], "rows": rows,
         "progress": progress, "reason_form": ReasonForm(), "extension_form": ExtensionForm(),
     })
@@ -179,3 +181,12 @@ def submit(request, pk, unit):
     context["empty"] = services.empty_points(enrollment)
     return render(request, "evidence/submit.html", context)
 
+
+
+@require_POST
+@require(permissions.can_list_campaigns)
+def reminder_read(request, pk, unit):
+    enrollment = _enrollment(request, pk, unit)
+    if permissions.is_submitter(request.user):
+        reminders.mark_read(enrollment, request.user, request=request)
+    return redirect("evidence:workspace", pk=pk, unit=unit)

@@ -1,0 +1,78 @@
+"""The organizer's overview: every unit at a glance, the units x points matrix, charts."""
+
+import json
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from pinggu.accounts import permissions
+from pinggu.accounts.decorators import require
+
+from . import progress
+
+
+
+def _campaign(request, pk):
+    campaign = permissions.campaigns_visible_to(request.user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@require(permissions.can_view_progress)
+def dashboard(request, pk):
+    campaign = _campaign(request, pk)
+    items = progress.rows(progress.visible_enrollments(request.user, campaign))
+    sort = request.GET.get("sort", "unit_name")
+    descending = sort.startswith("-")
+    sort = sort.lstrip("-")
+    shown = progress.filter_and_sort(items, kind=request.GET.get("kind") or None, state=request.GET.get("state") or None,
+                                     sort=sort, descending=descending)
+    kinds = sorted({(r.kind, r.kind_name) for r in items})
+    return render(request, "campaigns/dashboard.html", {
+        "campaign": campaign, "rows": shown, "totals": progress.totals(items), "shown_totals": progress.totals(shown),
+        "kinds": kinds, "states": list(progress.STATE_LABELS.items()), "sort": sort, "descending": descending,
+        "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
+        "chart_json": json.dumps(progress.chart_data(items, campaign), ensure_ascii=False),
+        "columns": [("unit_name", "单位"), ("kind", "类型"), ("state", "状态"), ("done", "已填报"), ("not_applicable", "不适用"),
+                    ("files", "文件"), ("bytes", "大小"), ("last_activity", "最近操作"), ("deadline", "截止/延期")],
+    })
+
+
+_CELL_CLASS = {"empty": "s-empty", "done": "s-done", "not_applicable": "s-na", "returned": "s-returned"}
+_CELL_TEXT = {"empty": "", "done": "✓", "not_applicable": "—", "returned": "!"}
+
+
+@require(permissions.can_view_progress)
+def matrix(request, pk):
+    """Built as one string: 1,000 units x 36 points is 36,000 cells, too many for template loops."""
+    campaign = _campaign(request, pk)
+    items = progress.filter_and_sort(progress.rows(progress.visible_enrollments(request.user, campaign)),
+                                     kind=request.GET.get("kind") or None, state=request.GET.get("state") or None)
+    tables = []
+    workspace = reverse("evidence:workspace", args=[campaign.pk, "UNIT"]).replace("UNIT/", "")
+    for m in progress.matrices(items):
+        head = "".join(
+            f'<th title="{escape(cp.text)}"><div>{escape(cp.code)}</div><small>{cp.done_count}/{len(m.units)}</small></th>'
+            for cp in m.checkpoints
+        )
+        body = []
+        for row, statuses in m.units:
+            base = f"{workspace}{escape(row.unit_code)}/#point-"
+            cells = "".join(
+                f'<td class="{_CELL_CLASS.get(s, "s-empty")}"><a href="{base}{escape(cp.code)}" aria-label="{escape(cp.code)}">{_CELL_TEXT.get(s, "")}</a></td>'
+                for cp, s in zip(m.checkpoints, statuses)
+            )
+            body.append(f'<tr><th scope="row"><a href="{workspace}{escape(row.unit_code)}/">{escape(row.unit_name)}</a>'
+                        f'<small class="d-block text-muted">{row.state_label} {row.done}/{row.total}</small></th>{cells}</tr>')
+        tables.append({"kind_name": m.kind_name, "units": len(m.units),
+                       "html": mark_safe(f'<table class="matrix"><thead><tr><th>单位</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})
+    return render(request, "campaigns/matrix.html", {
+        "campaign": campaign, "tables": tables, "params": request.GET,
+        "kinds": sorted({(r.kind, r.kind_name) for r in items}), "states": list(progress.STATE_LABELS.items()),
+    })
+
+

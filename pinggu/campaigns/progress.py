@@ -1,0 +1,211 @@
+"""Where every enrolled unit stands: the dashboard, the matrix, the progress API and progress.xlsx.
+
+Each function runs a fixed number of queries whatever the number of units:
+the counts are grouped in the database, never fetched per row.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from pypinyin import lazy_pinyin
+
+from pinggu.accounts import permissions
+from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
+from pinggu.frameworks.models import Checkpoint
+
+from .models import EnrollmentState
+
+OVERDUE = "overdue"
+STATE_LABELS = {
+    EnrollmentState.NOT_STARTED: "未开始", EnrollmentState.IN_PROGRESS: "填报中", EnrollmentState.SUBMITTED: "已报送",
+    EnrollmentState.RETURNED: "已退回", OVERDUE: "逾期",
+}
+SORT_KEYS = ("unit_name", "unit_code", "kind", "state", "done", "not_applicable", "total", "files", "bytes",
+             "last_activity", "deadline")
+
+
+def pinyin_key(text):
+    """Chinese names in the order people expect: by pinyin (横山区 before 榆阳区)."""
+    return " ".join(lazy_pinyin(text or ""))
+
+
+@dataclass
+class Row:
+    enrollment: object
+    unit_code: str
+    unit_name: str
+    kind: str
+    kind_name: str
+    state: str
+    done: int
+    not_applicable: int
+    total: int
+    files: int
+    bytes: int
+    last_activity: object
+    deadline: object
+    extended: bool
+    extension_reason: str = ""
+    sort_name: str = field(default="", repr=False)
+
+    @property
+    def state_label(self):
+        return STATE_LABELS[self.state]
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def as_api(self):
+        from .services import iso_local
+
+        return {
+            "unit_code": self.unit_code, "unit_name": self.unit_name, "kind": self.kind, "state": self.state,
+            "done": self.done, "not_applicable": self.not_applicable, "total": self.total, "files": self.files,
+            "bytes": self.bytes, "last_activity": iso_local(self.last_activity), "deadline": iso_local(self.deadline),
+            "extended": self.extended,
+        }
+
+
+def visible_enrollments(user, campaign):
+    return permissions.enrollments_visible_to(user).filter(campaign=campaign)
+
+
+def rows(enrollments, *, now=None):
+    """One Row per enrollment, in four queries."""
+    now = now or timezone.now()
+    enrollments = list(enrollments.select_related("unit__kind", "campaign"))
+    ids = [e.pk for e in enrollments]
+    totals = dict(
+        Checkpoint.objects.filter(framework_id__in={e.framework_id for e in enrollments})
+        .values_list("framework_id").annotate(n=Count("id"))
+    )
+    answered = {
+        r["enrollment_id"]: r
+        for r in Response.objects.filter(enrollment_id__in=ids).values("enrollment_id").annotate(
+            done=Count("id", filter=~Q(status__in=[ResponseStatus.EMPTY, ResponseStatus.RETURNED])),
+            na=Count("id", filter=Q(status=ResponseStatus.NOT_APPLICABLE)),
+        )
+    }
+    files = {
+        r["response__enrollment_id"]: r
+        for r in Evidence.objects.alive().filter(response__enrollment_id__in=ids, kind=EvidenceKind.FILE)
+        .values("response__enrollment_id").annotate(n=Count("id"), size=Sum("size"), last=Max("uploaded_at"))
+    }
+    out = []
+    for e in enrollments:
+        deadline = e.effective_deadline
+        state = e.state
+        if state != EnrollmentState.SUBMITTED and now > deadline:
+            state = OVERDUE
+        counts = answered.get(e.pk, {})
+        f = files.get(e.pk, {})
+        out.append(Row(
+            enrollment=e, unit_code=e.unit.code, unit_name=e.unit.name, kind=e.unit.kind.code, kind_name=e.unit.kind.name,
+            state=state, done=counts.get("done", 0), not_applicable=counts.get("na", 0),
+            total=totals.get(e.framework_id, 0), files=f.get("n", 0), bytes=f.get("size") or 0,
+            last_activity=e.last_activity_at, deadline=deadline, extended=e.extended_deadline is not None,
+            extension_reason=e.extension_reason, sort_name=pinyin_key(e.unit.name),
+        ))
+    return out
+
+
+def filter_and_sort(items, *, kind=None, state=None, sort="unit_name", descending=False):
+    if kind:
+        items = [r for r in items if r.kind == kind]
+    if state:
+        items = [r for r in items if r.state == state]
+    key = sort if sort in SORT_KEYS else "unit_name"
+    if key == "unit_name":
+        getter = lambda r: r.sort_name  # noqa: E731
+    elif key in ("last_activity", "deadline"):
+        getter = lambda r: (getattr(r, key) is None, getattr(r, key) or timezone.now())  # noqa: E731
+    else:
+        getter = lambda r: (getattr(r, key), r.sort_name)  # noqa: E731
+    return sorted(items, key=getter, reverse=descending)
+
+
+def totals(items):
+    by_state = {s: 0 for s in STATE_LABELS}
+    for r in items:
+        by_state[r.state] += 1
+    done = sum(r.done for r in items)
+    total = sum(r.total for r in items)
+    return {
+        "units": len(items), "by_state": by_state, "submitted": by_state[EnrollmentState.SUBMITTED],
+        "done": done, "not_applicable": sum(r.not_applicable for r in items), "total": total,
+        "percent": round(100 * done / total) if total else 0,
+        "files": sum(r.files for r in items), "bytes": sum(r.bytes for r in items),
+    }
+
+
+@dataclass
+class Matrix:
+    kind_name: str
+    checkpoints: list  # Checkpoint objects with .done_count
+    units: list  # (Row, [status per checkpoint])
+
+
+def matrices(items):
+    """Units x assessment points per framework (county and department checklists differ). Two queries."""
+    by_framework = {}
+    for r in items:
+        by_framework.setdefault(r.enrollment.framework_id, []).append(r)
+    checkpoints = {}
+    for cp in Checkpoint.objects.filter(framework_id__in=by_framework).order_by("position"):
+        cp.done_count = 0
+        checkpoints.setdefault(cp.framework_id, []).append(cp)
+    statuses = {}
+    for enrollment_id, checkpoint_id, status in Response.objects.filter(
+        enrollment_id__in=[r.enrollment.pk for r in items]
+    ).values_list("enrollment_id", "checkpoint_id", "status"):
+        statuses[(enrollment_id, checkpoint_id)] = status
+    out = []
+    for framework_id, units in by_framework.items():
+        cps = checkpoints.get(framework_id, [])
+        grid = []
+        for r in units:
+            line = [statuses.get((r.enrollment.pk, cp.pk), ResponseStatus.EMPTY) for cp in cps]
+            for cp, status in zip(cps, line):
+                if status in (ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE):
+                    cp.done_count += 1
+            grid.append((r, line))
+        out.append(Matrix(kind_name=units[0].kind_name, checkpoints=cps, units=grid))
+    return out
+
+
+def chart_data(items, campaign):
+    """Completion by unit kind, cumulative submissions by day, the points most often left empty."""
+    kinds = {}
+    for r in items:
+        k = kinds.setdefault(r.kind_name, {"done": 0, "total": 0, "units": 0, "submitted": 0})
+        k["done"] += r.done
+        k["total"] += r.total
+        k["units"] += 1
+        k["submitted"] += r.state == EnrollmentState.SUBMITTED
+    submitted_days = sorted(timezone.localtime(r.enrollment.submitted_at).date() for r in items
+                            if r.state == EnrollmentState.SUBMITTED and r.enrollment.submitted_at)
+    opens = timezone.localtime(campaign.opens_at).date()
+    deadline = timezone.localtime(campaign.deadline).date()
+    today = timezone.localdate()
+    days, cumulative, n, i = [], [], 0, 0
+    day = opens
+    while day <= max(deadline, min(today, deadline + timezone.timedelta(days=30))) and len(days) < 400:
+        while i < len(submitted_days) and submitted_days[i] <= day:
+            n += 1
+            i += 1
+        days.append(f"{day.month}/{day.day}")
+        cumulative.append(n if day <= today else None)
+        day += timezone.timedelta(days=1)
+    empty = []
+    for m in matrices(items):
+        for cp in m.checkpoints:
+            empty.append({"code": cp.code, "kind": m.kind_name, "text": cp.text[:30], "empty": len(m.units) - cp.done_count})
+    empty.sort(key=lambda x: -x["empty"])
+    return {
+        "kinds": [{"name": name, "percent": round(100 * v["done"] / v["total"]) if v["total"] else 0, **v} for name, v in kinds.items()],
+        "days": days, "cumulative": cumulative, "units": len(items),
+        "deadline": f"{deadline.month}/{deadline.day}",
+        "empty": empty[:10],
+    }

@@ -1,0 +1,81 @@
+from typing import Optional
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from pinggu.accounts import permissions
+from pinggu.campaigns import progress, reminders
+from pinggu.campaigns.models import ReminderBatch
+from pinggu.errors import ApiError
+
+from . import views
+
+router = Router(tags=["oversight"])
+
+
+def _campaign(request, campaign_id):
+    if not permissions.can_view_progress(request.auth):
+        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
+    campaign = views.campaign_for(request.auth, campaign_id)
+    if campaign is None:
+        raise ApiError(404, "not_found", _("评估任务不存在。"))
+    return campaign
+
+
+@router.get("/{int:campaign_id}/progress", summary="各单位报送进度")
+def campaign_progress(request, campaign_id: int, kind: Optional[str] = None, state: Optional[str] = None, sort: str = "unit_name"):
+    campaign = _campaign(request, campaign_id)
+    items = progress.rows(progress.visible_enrollments(request.auth, campaign))
+    shown = progress.filter_and_sort(items, kind=kind, state=state, sort=sort.lstrip("-"), descending=sort.startswith("-"))
+    return {"units": [r.as_api() for r in shown], "totals": progress.totals(shown)}
+
+
+@router.get("/{int:campaign_id}/export/progress.xlsx", summary="导出进度 Excel")
+def export_progress(request, campaign_id: int):
+    return views.progress_response(request, _campaign(request, campaign_id))
+
+
+@router.get("/{int:campaign_id}/export/evidence.zip", summary="下载材料包 ZIP（units=CODE,CODE 可选；整任务的包支持断点续传）")
+def export_bundle(request, campaign_id: int, units: Optional[str] = None):
+    codes = [c.strip() for c in (units or "").split(",") if c.strip()] or None
+    campaign = _campaign(request, campaign_id)
+    try:
+        return views.bundle_response(request, campaign, codes)
+    except Http404:
+        raise ApiError(404, "not_found", _("有单位不存在或无权查看。")) from None
+
+
+@router.get("/{int:campaign_id}/export/notice.docx", summary="导出通知 Word")
+def export_notice(request, campaign_id: int):
+    return views.notice_response(request, _campaign(request, campaign_id))
+
+
+class ReminderIn(Schema):
+    unit_codes: Optional[list[str]] = None
+    filter: Optional[str] = None
+    message: Optional[str] = None
+    force: bool = False
+
+
+@router.post("/{int:campaign_id}/reminders", response={201: dict}, summary="催报（按单位或 filter: not_submitted | has_empty）")
+def remind(request, campaign_id: int, body: ReminderIn):
+    campaign = _campaign(request, campaign_id)
+    if not permissions.can_send_reminders(request.auth):
+        raise ApiError(403, "forbidden", _("只有组织单位可以催报。"))
+    if not body.unit_codes and not body.filter:
+        raise ApiError(400, "units_required", _("请提供 unit_codes 或 filter。"))
+    batch = reminders.create_batch(campaign, message=body.message or reminders.default_message(campaign),
+                                   unit_codes=body.unit_codes, filter=body.filter, force=body.force,
+                                   user=request.auth, request=request)
+    batch.refresh_from_db()
+    return Status(201, reminders.as_api(batch))
+
+
+@router.get("/{int:campaign_id}/reminders/{int:batch_id}", summary="催报结果")
+def reminder_batch(request, campaign_id: int, batch_id: int):
+    campaign = _campaign(request, campaign_id)
+    batch = ReminderBatch.objects.filter(campaign=campaign, pk=batch_id).first()
+    if batch is None:
+        raise ApiError(404, "not_found", _("催报记录不存在。"))
+    return reminders.as_api(batch)

@@ -1,0 +1,8 @@
+from django_tasks import task
+
+
+@task()
+def build_bundle(campaign_id, signature):
+    from .prebuilt import build
+
+    build(campaign_id, signature)
