@@ -59,13 +59,14 @@ def matrix(request, pk):
             f'<th title="{escape(cp.text)}"><div>{escape(cp.code)}</div><small>{cp.done_count}/{len(m.units)}</small></th>'
             for cp in m.checkpoints
         )
+        codes = [escape(cp.code) for cp in m.checkpoints]  # escaped once per column, not per cell
         body = []
         for row, statuses in m.units:
             base = f"{workspace}{escape(row.unit_code)}/#point-"
-            cells = "".join(
-                f'<td class="{_CELL_CLASS.get(s, "s-empty")}"><a href="{base}{escape(cp.code)}" aria-label="{escape(cp.code)}">{_CELL_TEXT.get(s, "")}</a></td>'
-                for cp, s in zip(m.checkpoints, statuses)
-            )
+            cells = "".join([
+                f'<td class="{_CELL_CLASS.get(s, "s-empty")}"><a href="{base}{code}">{_CELL_TEXT.get(s, "")}</a></td>'
+                for code, s in zip(codes, statuses)
+            ])
             body.append(f'<tr><th scope="row"><a href="{workspace}{escape(row.unit_code)}/">{escape(row.unit_name)}</a>'
                         f'<small class="d-block text-muted">{row.state_label} {row.done}/{row.total}</small></th>{cells}</tr>')
         tables.append({"kind_name": m.kind_name, "units": len(m.units),

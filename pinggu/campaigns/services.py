@@ -13,6 +13,7 @@ from pinggu.accounts.audit import record
 from pinggu.frameworks.models import Framework, UnitKind
 
 from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, Unit
+from .signals import campaign_state_changed
 
 
 class CampaignError(Exception):
@@ -233,6 +234,7 @@ def change_state(campaign, state, *, user=None, request=None):
     campaign.state = state
     campaign.save(update_fields=["state"])
     record("campaign_state", actor=user, request=request, obj=campaign, campaign=campaign, before=before, after=state)
+    campaign_state_changed.send(sender=Campaign, campaign=campaign, before=before, after=state)
     return campaign
 
 

@@ -6,3 +6,10 @@ class ExportsConfig(AppConfig):
     name = "pinggu.exports"
     label = "exports"
     verbose_name = _("导出")
+
+    def ready(self):
+        from pinggu.campaigns.signals import campaign_state_changed
+
+        from .prebuilt import build_after_close
+
+        campaign_state_changed.connect(build_after_close, dispatch_uid="exports.build_after_close")

@@ -38,6 +38,14 @@ def request_build(campaign, signature):
     return bundle
 
 
+def build_after_close(sender, campaign, before, after, **kwargs):
+    """When submissions close, prepare the whole-campaign bundle for the evaluators' download."""
+    if after == "closed":
+        from .bundle import Plan
+
+        request_build(campaign, Plan(campaign, campaign.enrollments.all()).signature())
+
+
 def build(campaign_id, signature):
     """Write the ZIP to a temporary file next to the data, then hand it to storage; old copies are removed."""
     from pinggu.campaigns.models import Campaign

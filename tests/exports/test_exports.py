@@ -212,3 +212,12 @@ def test_broken_download_leaves_nothing_behind(client, world, loaded, settings):
     next(chunks)
     response.close()  # the client went away mid-download
     assert snapshot() == before
+
+
+def test_closing_the_campaign_builds_the_bundle(world, loaded, django_capture_on_commit_callbacks):
+    from pinggu.campaigns import services as cs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cs.change_state(world.campaign, "closed", user=world.organizer)
+    bundle = Bundle.objects.get(campaign=world.campaign)
+    assert bundle.status == "ready" and bundle.file.storage.exists(bundle.file.name)
