@@ -22,32 +22,12 @@ import threading
 import time
 from pathlib import Path
 
+from _proc import free_port, rss_kb, tree
+
 ROOT = Path(__file__).resolve().parent.parent
 PINGGU = str(ROOT / ".venv" / "bin" / "pinggu")
 PASSWORD = "Bench-Passw0rd!"
 MB = 1024 * 1024
-
-
-def rss_kb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except FileNotFoundError:
-        pass
-    return 0
-
-
-def children(pid):
-    out = []
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if int((p / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    out.append(int(p.name))
-            except (OSError, ValueError, IndexError):
-                pass
-    return out
 
 
 def drop_caches():
@@ -165,9 +145,7 @@ def main():
             for i in range(0, len(paths), 200):
                 subprocess.run(["cat", *paths[i:i + 200]], stdout=null, check=True)
         cat_s = time.perf_counter() - start
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         server = subprocess.Popen([PINGGU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         for _ in range(100):
@@ -184,9 +162,7 @@ def main():
 
         def sample():
             while not done.is_set():
-                pids = children(server.pid)
-                workers = [p for c in pids for p in children(c)] + pids
-                sizes = [rss_kb(p) for p in workers]
+                sizes = [rss_kb(p) for p in tree(server.pid)[1:]]
                 if sizes:
                     peak["worker"] = max(peak["worker"], max(sizes))
                     peak["all"] = max(peak["all"], sum(sizes) + rss_kb(server.pid))

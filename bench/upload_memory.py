@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,40 +21,12 @@ import time
 import uuid
 from pathlib import Path
 
+from _proc import free_port, rss_kb, tree
+
 ROOT = Path(__file__).resolve().parent.parent
 PINGGU = str(ROOT / ".venv" / "bin" / "pinggu")
 PASSWORD = "Bench-Passw0rd!"
 CHUNK = 1024 * 1024
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except FileNotFoundError:
-        return 0
-    return 0
-
-
-def tree(pid):
-    """The server process and its children (gunicorn's workers)."""
-    pids = [pid]
-    for child in Path("/proc").iterdir():
-        if child.name.isdigit():
-            try:
-                stat = (child / "stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                    pids.append(int(child.name))
-            except (FileNotFoundError, ValueError, IndexError):
-                pass
-    return pids
 
 
 def request(port, method, path, body=None, headers=None):

@@ -8,8 +8,8 @@ from ninja import Router, Schema, Status
 from pinggu.accounts import permissions
 from pinggu.errors import ApiError
 
-from . import services
-from .models import Campaign, Enrollment, Unit
+from . import lookups, services
+from .models import Campaign, Unit
 
 router = Router(tags=["campaigns"])
 units_router = Router(tags=["units"])
@@ -102,7 +102,7 @@ def campaign_out(campaign):
 
 
 def visible_campaign(request, campaign_id):
-    campaign = permissions.campaigns_visible_to(request.auth).filter(pk=campaign_id).first()
+    campaign = lookups.find_campaign(request.auth, campaign_id)
     if campaign is None:
         raise ApiError(404, "not_found", _("评估任务不存在。"))
     return campaign
@@ -161,11 +161,8 @@ def enroll(request, campaign_id: int, body: EnrollIn):
 
 def visible_enrollment(request, campaign_id, unit_code):
     """The enrollment if this user may see it; 404 otherwise, so other units' existence is not revealed."""
-    enrollment = (
-        Enrollment.objects.select_related("campaign", "unit", "framework")
-        .filter(campaign_id=campaign_id, unit__code=unit_code).first()
-    )
-    if enrollment is None or not permissions.can_view_enrollment(request.auth, enrollment):
+    enrollment = lookups.find_enrollment(request.auth, campaign_id, unit_code)
+    if enrollment is None:
         raise ApiError(404, "not_found", _("找不到该单位的报送。"))
     return enrollment
 

@@ -2,7 +2,6 @@
 
 import json
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
@@ -11,20 +10,13 @@ from django.utils.safestring import mark_safe
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 
-from . import progress
+from . import lookups, progress
 
-
-
-def _campaign(request, pk):
-    campaign = permissions.campaigns_visible_to(request.user).filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    return campaign
 
 
 @require(permissions.can_view_progress)
 def dashboard(request, pk):
-    campaign = _campaign(request, pk)
+    campaign = lookups.campaign_or_404(request.user, pk)
     items = progress.rows(progress.visible_enrollments(request.user, campaign))
     sort = request.GET.get("sort", "unit_name")
     descending = sort.startswith("-")
@@ -49,7 +41,7 @@ _CELL_TEXT = {"empty": "", "done": "✓", "not_applicable": "—", "returned": "
 @require(permissions.can_view_progress)
 def matrix(request, pk):
     """Built as one string: 1,000 units x 36 points is 36,000 cells, too many for template loops."""
-    campaign = _campaign(request, pk)
+    campaign = lookups.campaign_or_404(request.user, pk)
     items = progress.filter_and_sort(progress.rows(progress.visible_enrollments(request.user, campaign)),
                                      kind=request.GET.get("kind") or None, state=request.GET.get("state") or None)
     tables = []

@@ -8,7 +8,7 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.frameworks.models import UnitKind
 
-from . import services, unit_io
+from . import lookups, services, unit_io
 from .forms import FileForm, UnitForm
 from .models import Unit
 
@@ -39,10 +39,7 @@ def _save_unit(request, unit=None):
                 messages.success(request, _("已保存。"))
             return redirect("campaigns:units")
         except services.CampaignError as exc:
-            for field, message in exc.extra.get("fields", {}).items():
-                form.add_error(field if field in form.fields else None, message)
-            if not exc.extra.get("fields"):
-                form.add_error(None, exc.message)
+            lookups.form_errors(form, exc)
     return render(request, "campaigns/unit_form.html", {"form": form, "unit": unit})
 
 

@@ -19,16 +19,9 @@ from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
 from pinggu.frameworks.views import EXPORT_TYPES
 
-from . import notice, services
+from . import lookups, notice, services
 from .forms import CampaignForm, ExtensionForm, ReasonForm
-from .models import Campaign, CampaignState, Enrollment, Unit
-
-
-def _campaign_or_404(request, pk):
-    campaign = permissions.campaigns_visible_to(request.user).filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    return campaign
+from .models import Campaign, CampaignState, Unit
 
 
 @require(permissions.can_list_campaigns)
@@ -60,10 +53,7 @@ def _save(request, campaign=None):
                 messages.success(request, _("已保存。"))
             return redirect("campaigns:detail", pk=campaign.pk)
         except services.CampaignError as exc:
-            for field, message in exc.extra.get("fields", {}).items():
-                form.add_error(field if field in form.fields else None, message)
-            if not exc.extra.get("fields"):
-                form.add_error(None, exc.message)
+            lookups.form_errors(form, exc)
     return render(request, "campaigns/form.html", {"form": form, "campaign": campaign})
 
 
@@ -106,7 +96,7 @@ def enrollment_rows(campaign, enrollments):
 
 @require(permissions.can_list_campaigns)
 def campaign_detail(request, pk):
-    campaign = _campaign_or_404(request, pk)
+    campaign = lookups.campaign_or_404(request.user, pk)
     if permissions.is_submitter(request.user):
         return redirect("campaigns:notice", pk=pk)
     enrollments = enrollment_rows(campaign, permissions.enrollments_visible_to(request.user).filter(campaign=campaign))
@@ -180,17 +170,10 @@ def create_accounts(request, pk):
     return render(request, "campaigns/accounts_created.html", {"campaign": campaign, "rows": rows, "workbook": workbook})
 
 
-def _enrollment_or_404(request, pk, unit):
-    enrollment = Enrollment.objects.select_related("campaign", "unit").filter(campaign_id=pk, unit__code=unit).first()
-    if enrollment is None or not permissions.can_view_enrollment(request.user, enrollment):
-        raise Http404
-    return enrollment
-
-
 @require_POST
 @require(permissions.can_manage_campaigns)
 def reopen(request, pk, unit):
-    enrollment = _enrollment_or_404(request, pk, unit)
+    enrollment = lookups.enrollment_or_404(request.user, pk, unit)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
@@ -205,7 +188,7 @@ def reopen(request, pk, unit):
 @require_POST
 @require(permissions.can_manage_campaigns)
 def extension(request, pk, unit):
-    enrollment = _enrollment_or_404(request, pk, unit)
+    enrollment = lookups.enrollment_or_404(request.user, pk, unit)
     form = ExtensionForm(request.POST)
     try:
         if not form.is_valid():
@@ -220,7 +203,7 @@ def extension(request, pk, unit):
 @require(permissions.can_list_campaigns)
 def notice_page(request, pk):
     """What the paper notice shows: title, basis, recipients, deadline, contact, text and the checklists."""
-    campaign = _campaign_or_404(request, pk)
+    campaign = lookups.campaign_or_404(request.user, pk)
     enrollment = None
     if permissions.is_submitter(request.user):
         enrollment = permissions.enrollments_visible_to(request.user).filter(campaign=campaign).select_related("unit").first()
@@ -237,7 +220,7 @@ def notice_page(request, pk):
 @require(permissions.can_list_campaigns)
 def attachment(request, pk, kind, fmt):
     """A checklist attachment of the notice (xlsx or docx)."""
-    campaign = _campaign_or_404(request, pk)
+    campaign = lookups.campaign_or_404(request.user, pk)
     link = campaign.framework_links.select_related("framework", "unit_kind").filter(unit_kind__code=kind).first()
     if link is None or fmt not in ("xlsx", "docx"):
         raise Http404

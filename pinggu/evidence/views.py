@@ -9,9 +9,8 @@ from django.views.decorators.http import require_POST
 
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
-from pinggu.campaigns import reminders
+from pinggu.campaigns import lookups, reminders
 from pinggu.campaigns.forms import ExtensionForm, ReasonForm
-from pinggu.campaigns.models import Enrollment
 from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
@@ -21,10 +20,7 @@ from .downloads import file_response, visible_evidence
 
 
 def _enrollment(request, pk, unit):
-    enrollment = Enrollment.objects.select_related("campaign", "unit", "framework").filter(campaign_id=pk, unit__code=unit).first()
-    if enrollment is None or not permissions.can_view_enrollment(request.user, enrollment):
-        raise Http404
-    return enrollment
+    return lookups.enrollment_or_404(request.user, pk, unit)
 
 
 def _context(request, enrollment):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
-from pinggu.campaigns import progress
+from pinggu.campaigns import lookups, progress
 
 from . import notice_docx, prebuilt, progress_xlsx
 from .bundle import Plan, zip_stream
@@ -25,7 +25,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def campaign_for(user, pk):
-    campaign = permissions.campaigns_visible_to(user).filter(pk=pk).first()
+    campaign = lookups.find_campaign(user, pk)
     if campaign is None or not permissions.can_view_progress(user):
         return None
     return campaign

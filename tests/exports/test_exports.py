@@ -1,7 +1,6 @@
 import csv
 import hashlib
 import io
-import json
 import shutil
 import subprocess
 import zipfile

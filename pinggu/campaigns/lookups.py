@@ -1,0 +1,48 @@
+"""Finding a campaign or a unit's enrollment as a given user may see it.
+
+Web views turn a miss into 404, the API into its JSON 404: either way another
+unit's objects are indistinguishable from ones that do not exist.
+"""
+
+from django.http import Http404
+
+from pinggu.accounts import permissions
+
+from .models import Enrollment
+
+
+def find_campaign(user, pk):
+    return permissions.campaigns_visible_to(user).filter(pk=pk).first()
+
+
+def find_enrollment(user, campaign_id, unit_code):
+    enrollment = (
+        Enrollment.objects.select_related("campaign", "unit", "framework")
+        .filter(campaign_id=campaign_id, unit__code=unit_code).first()
+    )
+    if enrollment is None or not permissions.can_view_enrollment(user, enrollment):
+        return None
+    return enrollment
+
+
+def campaign_or_404(user, pk):
+    campaign = find_campaign(user, pk)
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def enrollment_or_404(user, campaign_id, unit_code):
+    enrollment = find_enrollment(user, campaign_id, unit_code)
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+def form_errors(form, exc):
+    """Put a CampaignError's per-field messages on the form, or the whole message on top."""
+    fields = exc.extra.get("fields") or {}
+    for field, message in fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not fields:
+        form.add_error(None, exc.message)
