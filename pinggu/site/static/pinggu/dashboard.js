@@ -8,7 +8,7 @@
     const el = document.getElementById(id);
     if (!el) return;
     const chart = window.echarts.init(el);
-    chart.setOption(option);
+    chart.setOption(Object.assign({ animation: false }, option));
     window.addEventListener("resize", () => chart.resize());
   };
   make("chart-kinds", {
@@ -31,7 +31,7 @@
     tooltip: { formatter: (p) => data.empty[p.dataIndex].kind + " " + data.empty[p.dataIndex].code + "：" + data.empty[p.dataIndex].text + "… 空缺 " + p.value },
     grid: { left: 60 },
     xAxis: { type: "value", minInterval: 1 },
-    yAxis: { type: "category", inverse: true, data: data.empty.map((e) => e.code) },
+    yAxis: { type: "category", inverse: true, data: data.empty.map((e) => e.code), axisLabel: { interval: 0 } },
     series: [{ type: "bar", data: data.empty.map((e) => e.empty) }],
   });
 })();
