@@ -91,8 +91,13 @@ def can_view_deleted_evidence(user):
 
 
 def can_view_progress(user):
-    """Dashboards, the matrix, progress exports and evidence bundles: never a submitter."""
+    """The dashboard and the matrix (read-only; leaders included): never a submitter."""
     return _active(user) and (is_organizer(user) or user.role in (Role.EVALUATOR, Role.VIEWER))
+
+
+def can_export(user):
+    """Bulk data out (progress API and exports, evidence bundles): organizer and evaluators only."""
+    return _active(user) and (is_organizer(user) or user.role == Role.EVALUATOR)
 
 
 def can_send_reminders(user):

@@ -28,6 +28,7 @@ def dashboard(request, pk):
         "campaign": campaign, "rows": shown, "totals": progress.totals(items), "shown_totals": progress.totals(shown),
         "kinds": kinds, "states": list(progress.STATE_LABELS.items()), "sort": sort, "descending": descending,
         "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
+        "can_export": permissions.can_export(request.user),
         "chart_json": json.dumps(progress.chart_data(items, campaign), ensure_ascii=False),
         "columns": [("unit_name", "单位"), ("kind", "类型"), ("state", "状态"), ("done", "已填报"), ("not_applicable", "不适用"),
                     ("files", "文件"), ("bytes", "大小"), ("last_activity", "最近操作"), ("deadline", "截止/延期")],

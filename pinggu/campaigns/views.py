@@ -107,6 +107,7 @@ def campaign_detail(request, pk):
         "campaign": campaign, "enrollments": enrollments, "candidates": candidates,
         "links": campaign.framework_links.select_related("unit_kind", "framework"),
         "can_manage": permissions.can_manage_campaigns(request.user),
+        "can_export": permissions.can_export(request.user),
         "transitions": [CampaignState(s) for s in services.TRANSITIONS[campaign.state]],
         "deadline_text": services.cn_datetime(campaign.deadline), "opens_text": services.cn_datetime(campaign.opens_at),
         "submitted": sum(1 for e in enrollments if e.state == "submitted"),

@@ -96,7 +96,7 @@ def refuse_oversized_request(request, campaign):
         length = 0
     if length > campaign.max_file_bytes + 64 * 1024:  # room for the multipart envelope
         raise EvidenceError(
-            _("文件超过单个文件上限 %(m)s。") % {"m": _human(campaign.max_file_bytes)}, code="too_large", status=413
+            _("文件超过单个文件上限 %(m)s。") % {"m": _human(campaign.max_file_bytes)}, code="too_large", status=400
         )
 
 
@@ -111,18 +111,18 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
     if upload.size > campaign.max_file_bytes:
         raise EvidenceError(
             _("“%(n)s”大小为 %(s)s，超过单个文件上限 %(m)s。") % {"n": name, "s": _human(upload.size), "m": _human(campaign.max_file_bytes)},
-            code="too_large", status=413,
+            code="too_large", status=400,
         )
     ext, problem = filetypes.identify(upload.name, upload)
     if problem == "type_not_allowed":
         raise EvidenceError(
             _("“%(n)s”的文件类型不允许上传。允许：PDF、OFD、Word、Excel、PowerPoint、WPS、JPG、PNG、TXT、ZIP、RAR、7z。") % {"n": name},
-            code="type_not_allowed", status=415,
+            code="type_not_allowed", status=400,
         )
     if problem == "content_mismatch":
         raise EvidenceError(
             _("“%(n)s”的内容与扩展名 .%(e)s 不符（可能是改了扩展名的其他文件），未上传。") % {"n": name, "e": ext},
-            code="content_mismatch", status=415,
+            code="content_mismatch", status=400,
         )
     sha256, crc32, size = _digest(upload)
     duplicate = Evidence.objects.alive().filter(response__enrollment=enrollment, response__checkpoint=checkpoint, sha256=sha256).first()
@@ -145,7 +145,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
                 raise EvidenceError(
                     _("本单位材料总量将超过上限 %(m)s，未上传“%(n)s”。请删除不需要的文件或联系组织单位。")
                     % {"m": _human(campaign.unit_quota_bytes), "n": name},
-                    code="quota_exceeded", status=413,
+                    code="quota_exceeded", status=400,
                 )
             evidence = Evidence.objects.create(
                 response=response, kind=EvidenceKind.FILE, file=stored, filename=name, file_type=ext,

@@ -15,7 +15,7 @@ router = Router(tags=["oversight"])
 
 
 def _campaign(request, campaign_id):
-    if not permissions.can_view_progress(request.auth):
+    if not permissions.can_export(request.auth):
         raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
     campaign = views.campaign_for(request.auth, campaign_id)
     if campaign is None:

@@ -26,7 +26,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def campaign_for(user, pk):
     campaign = lookups.find_campaign(user, pk)
-    if campaign is None or not permissions.can_view_progress(user):
+    if campaign is None or not permissions.can_export(user):
         return None
     return campaign
 
@@ -90,22 +90,22 @@ def _campaign_or_404(request, pk):
     return campaign
 
 
-@require(permissions.can_view_progress)
+@require(permissions.can_export)
 def progress_export(request, pk):
     return progress_response(request, _campaign_or_404(request, pk))
 
 
-@require(permissions.can_view_progress)
+@require(permissions.can_export)
 def notice_export(request, pk):
     return notice_response(request, _campaign_or_404(request, pk))
 
 
-@require(permissions.can_view_progress)
+@require(permissions.can_export)
 def bundle_export(request, pk):
     return bundle_response(request, _campaign_or_404(request, pk), _units_param(request))
 
 
-@require(permissions.can_view_progress)
+@require(permissions.can_export)
 def bundle_page(request, pk):
     campaign = _campaign_or_404(request, pk)
     enrollments = progress.visible_enrollments(request.user, campaign)

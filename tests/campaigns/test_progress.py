@@ -98,3 +98,12 @@ def test_query_count_does_not_grow_with_units(client, world):
     large = [queries(client, url) for url in urls]
     assert large == small, (small, large)
     assert world.campaign.enrollments.count() == 500
+
+
+def test_viewer_sees_dashboard_but_cannot_export(client, world):
+    client.force_login(world.viewer)
+    assert client.get(f"/campaigns/{world.campaign.pk}/progress/").status_code == 200
+    assert client.get(f"/campaigns/{world.campaign.pk}/matrix/").status_code == 200
+    assert client.get(f"/campaigns/{world.campaign.pk}/export/evidence.zip").status_code == 403
+    token = token_for(client, "boss")
+    assert client.get(f"/api/v1/campaigns/{world.campaign.pk}/progress", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403
