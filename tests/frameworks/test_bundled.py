@@ -125,3 +125,17 @@ def test_demo_is_idempotent(db):
     counts = (Framework.objects.count(), Checkpoint.objects.count())
     call_command("demo", "--password", "Demo-Passw0rd!")
     assert (Framework.objects.count(), Checkpoint.objects.count()) == counts == (2, 72)
+
+
+def test_unit_kinds_are_extensible(db, capsys):
+    from pinggu.campaigns import services as cs
+
+    call_command("unitkind", "add", "township", "乡镇政府")
+    unit = cs.create_unit(name="鱼河镇", kind="乡镇政府")
+    assert unit.kind.code == "township"
+    call_command("unitkind", "list")
+    assert "township\t乡镇政府" in capsys.readouterr().out
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("unitkind", "add", "township", "重复")
