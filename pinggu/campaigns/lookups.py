@@ -5,6 +5,7 @@ unit's objects are indistinguishable from ones that do not exist.
 """
 
 from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from pinggu.accounts import permissions
 
@@ -37,6 +38,14 @@ def enrollment_or_404(user, campaign_id, unit_code):
     if enrollment is None:
         raise Http404
     return enrollment
+
+
+def safe_next(request, fallback):
+    """The page to return to: the posted `next` only when it stays on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
 
 
 def form_errors(form, exc):

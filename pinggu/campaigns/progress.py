@@ -5,6 +5,7 @@ the counts are grouped in the database, never fetched per row.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
@@ -191,13 +192,13 @@ def chart_data(items, campaign):
     today = timezone.localdate()
     days, cumulative, n, i = [], [], 0, 0
     day = opens
-    while day <= max(deadline, min(today, deadline + timezone.timedelta(days=30))) and len(days) < 400:
+    while day <= max(deadline, min(today, deadline + timedelta(days=30))) and len(days) < 400:
         while i < len(submitted_days) and submitted_days[i] <= day:
             n += 1
             i += 1
         days.append(f"{day.month}/{day.day}")
         cumulative.append(n if day <= today else None)
-        day += timezone.timedelta(days=1)
+        day += timedelta(days=1)
     empty = []
     for m in matrices(items):
         for cp in m.checkpoints:

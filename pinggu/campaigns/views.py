@@ -183,7 +183,7 @@ def reopen(request, pk, unit):
         messages.success(request, _("已退回“%(u)s”，该单位可以重新修改并报送。") % {"u": enrollment.unit.name})
     except services.CampaignError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("campaigns:detail", args=[pk]))
+    return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))
 
 
 @require_POST
@@ -198,7 +198,7 @@ def extension(request, pk, unit):
         messages.success(request, _("“%(u)s”已延期至 %(d)s。") % {"u": enrollment.unit.name, "d": services.cn_datetime(form.cleaned_data["deadline"])})
     except services.CampaignError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("campaigns:detail", args=[pk]))
+    return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))
 
 
 @require(permissions.can_list_campaigns)

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -154,7 +155,7 @@ def restore(request, evidence_id):
     item = visible_evidence(request.user, evidence_id)
     services.restore(item, user=request.user, request=request)
     messages.success(request, _("已恢复“%(n)s”。") % {"n": item.filename or item.url})
-    return redirect(request.POST.get("next") or "campaigns:list")
+    return redirect(lookups.safe_next(request, reverse("campaigns:list")))
 
 
 @require(permissions.can_list_campaigns)

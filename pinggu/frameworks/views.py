@@ -1,3 +1,4 @@
+import json
 import uuid
 from pathlib import PurePath
 
@@ -95,8 +96,6 @@ def framework_export(request, code, fmt):
 
 def render_export(framework, fmt):
     """The bytes of one export format (shared with the CLI)."""
-    import json
-
     data = services.to_dict(framework)
     if fmt == "xlsx":
         return exports.to_xlsx(data)

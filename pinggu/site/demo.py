@@ -52,11 +52,15 @@ def bundled_frameworks():
     return datas
 
 
+GIVEN_NAMES = ["晓明", "建华", "丽娟", "志强", "海燕", "文博", "雅琴"]
+
+
 def _fictional_person(i):
-    return f"{SURNAMES[i % len(SURNAMES)]}{'晓明建华丽娟志强海燕文博雅琴'[i % 7:i % 7 + 2]}", f"0912-555{i:04d}"
+    """A made-up contact: a common surname and given name, a 555 phone number."""
+    return f"{SURNAMES[i % len(SURNAMES)]}{GIVEN_NAMES[i % len(GIVEN_NAMES)]}", f"0912-555{i:04d}"
 
 
-def _user(username, role, password, *, unit=None, display_name="", lines):
+def _user(username, role, password, *, unit=None, display_name=""):
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, role=role, unit=unit, display_name=display_name)
@@ -146,8 +150,8 @@ def load(password=None):
     generated = password is None
     if generated:
         password = secrets.token_urlsafe(9) + "A1!"
-    admin, created = _user("admin", Role.ORGANIZER, password, display_name="演示组织单位管理员", lines=lines)
-    evaluator, _ = _user("evaluator", Role.EVALUATOR, password, display_name="演示评估人员", lines=lines)
+    admin, created = _user("admin", Role.ORGANIZER, password, display_name="演示组织单位管理员")
+    evaluator, _ = _user("evaluator", Role.EVALUATOR, password, display_name="演示评估人员")
     if not created and generated:
         password = None  # existing accounts keep their password; say so below
     units = _units()
@@ -169,7 +173,7 @@ def load(password=None):
     for unit in units:
         user = User.objects.filter(role=Role.SUBMITTER, unit=unit).order_by("pk").first()
         if user is None or user.username == unit.code:
-            user, _ = _user(unit.code, Role.SUBMITTER, password, unit=unit, display_name=f"{unit.name}填报人", lines=lines)
+            user, _ = _user(unit.code, Role.SUBMITTER, password, unit=unit, display_name=f"{unit.name}填报人")
         submitters[unit.pk] = user
     _sample_materials(campaign, units, submitters)
     shown = password if password else "（已存在，密码未改；用 --password 重设）"

@@ -145,3 +145,21 @@ def test_deleted_evidence_hidden_from_unit_visible_to_organizer(client, world, a
     assert client.get(f"/evidence/{a_evidence.pk}/download/").status_code == 200
     page = client.get(f"/campaigns/{world.campaign.pk}/deleted/").content.decode()
     assert "甲县制度.pdf" in page
+
+
+def test_next_parameter_cannot_leave_the_site(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(world.organizer)
+    response = client.post(f"/campaigns/{world.campaign.pk}/units/unit-a/extension/", {
+        "deadline": (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), "reason": "停电",
+        "next": "https://evil.example.com/phish",
+    })
+    assert response.status_code == 302 and response.url == f"/campaigns/{world.campaign.pk}/"
+    same_site = client.post(f"/campaigns/{world.campaign.pk}/units/unit-a/extension/", {
+        "deadline": (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), "reason": "停电",
+        "next": f"/campaigns/{world.campaign.pk}/units/unit-a/",
+    })
+    assert same_site.url == f"/campaigns/{world.campaign.pk}/units/unit-a/"
