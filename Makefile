@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BIND ?= 127.0.0.1:8000
 DEMO_PASSWORD ?= Pinggu@2020demo
 
-.PHONY: install run test lock clean
+.PHONY: install run test lock clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Regenerate the pinned lock from the currently installed environment.
+messages:  ## after changing texts: refresh the English catalog, then translate the new entries in the .po file
+	cd pinggu && ../$(BIN)/pinggu makemessages -l en --ignore "static/*" --no-obsolete
+	cd pinggu && ../$(BIN)/pinggu compilemessages -l en
+
 lock: install
 	$(BIN)/pip freeze --exclude-editable | grep -v '^pinggu' > requirements.lock
 

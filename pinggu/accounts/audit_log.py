@@ -1,21 +1,22 @@
 """Reading the audit log: filters shared by the web page, its xlsx export and the API."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
 
 ACTION_LABELS = {
-    "login": "登录", "logout": "退出", "login_failed": "登录失败", "lockout": "账户锁定", "api_token": "取得 API 令牌",
-    "password_change": "修改密码", "password_reset": "重置密码", "account_create": "新建账户", "account_disable": "停用账户",
-    "account_enable": "启用账户", "role_change": "角色变更", "unit_create": "新建单位", "unit_update": "修改单位",
-    "campaign_create": "新建任务", "campaign_update": "修改任务", "campaign_state": "任务状态变更", "enroll": "报名参评",
-    "unenroll": "取消参评", "upload": "上传文件", "link": "添加链接", "note": "填写说明", "not_applicable": "标记不适用",
-    "delete": "删除材料", "restore": "恢复材料", "download": "下载材料", "submit": "确认报送", "reopen": "退回重报",
-    "extension": "延期", "framework_import": "导入指标体系", "framework_publish": "发布指标体系",
-    "framework_delete": "删除指标体系", "framework_export": "导出指标体系", "audit_export": "导出审计日志",
-    "accounts_export": "下载账户表", "evaluator_assign": "指派评估人员", "evaluator_unassign": "取消指派",
-    "units_export": "导出单位", "reminder": "催报", "reminder_retry": "重发催报", "reminder_read": "已读催报",
-    "export_progress": "导出进度", "export_bundle": "导出材料包", "export_notice": "导出通知", "bundle_build": "生成材料包", "attachment_download": "下载清单附件",
+    "login": _("登录"), "logout": _("退出"), "login_failed": _("登录失败"), "lockout": _("账户锁定"), "api_token": _("取得 API 令牌"),
+    "password_change": _("修改密码"), "password_reset": _("重置密码"), "account_create": _("新建账户"), "account_disable": _("停用账户"),
+    "account_enable": _("启用账户"), "role_change": _("角色变更"), "unit_create": _("新建单位"), "unit_update": _("修改单位"),
+    "campaign_create": _("新建任务"), "campaign_update": _("修改任务"), "campaign_state": _("任务状态变更"), "enroll": _("报名参评"),
+    "unenroll": _("取消参评"), "upload": _("上传文件"), "link": _("添加链接"), "note": _("填写说明"), "not_applicable": _("标记不适用"),
+    "delete": _("删除材料"), "restore": _("恢复材料"), "download": _("下载材料"), "submit": _("确认报送"), "reopen": _("退回重报"),
+    "extension": _("延期"), "framework_import": _("导入指标体系"), "framework_publish": _("发布指标体系"),
+    "framework_delete": _("删除指标体系"), "framework_export": _("导出指标体系"), "audit_export": _("导出审计日志"),
+    "accounts_export": _("下载账户表"), "evaluator_assign": _("指派评估人员"), "evaluator_unassign": _("取消指派"),
+    "units_export": _("导出单位"), "reminder": _("催报"), "reminder_retry": _("重发催报"), "reminder_read": _("已读催报"),
+    "export_progress": _("导出进度"), "export_bundle": _("导出材料包"), "export_notice": _("导出通知"), "bundle_build": _("生成材料包"), "attachment_download": _("下载清单附件"),
 }
 
 
@@ -37,7 +38,7 @@ def filtered(*, campaign=None, unit=None, action=None, since=None, until=None):
 def as_dict(event):
     return {
         "id": event.pk, "at": timezone.localtime(event.at).isoformat(), "actor": event.actor_name or None, "action": event.action,
-        "action_label": ACTION_LABELS.get(event.action, event.action),
+        "action_label": str(ACTION_LABELS.get(event.action, event.action)),
         "campaign": event.campaign_id, "unit": event.unit.code if event.unit else None,
         "ip": event.ip, "object_type": event.object_type or None, "object_id": event.object_id or None,
         "details": event.details,
@@ -62,7 +63,7 @@ def to_xlsx(events):
     for e in events.iterator(chunk_size=2000):
         ws.append([
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), safe_cell(e.actor_name),
-            ACTION_LABELS.get(e.action, e.action), safe_cell(e.campaign.title if e.campaign else ""),
+            str(ACTION_LABELS.get(e.action, e.action)), safe_cell(e.campaign.title if e.campaign else ""),
             safe_cell(e.unit.name if e.unit else ""), e.ip or "",
             safe_cell(json.dumps(e.details, ensure_ascii=False)), e.pk,
         ])

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
@@ -29,9 +30,13 @@ def dashboard(request, pk):
         "kinds": kinds, "states": list(progress.STATE_LABELS.items()), "sort": sort, "descending": descending,
         "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
         "can_export": permissions.can_export(request.user),
-        "chart_json": json.dumps(progress.chart_data(items, campaign), ensure_ascii=False),
-        "columns": [("unit_name", "单位"), ("kind", "类型"), ("state", "状态"), ("done", "已填报"), ("not_applicable", "不适用"),
-                    ("files", "文件"), ("bytes", "大小"), ("last_activity", "最近操作"), ("deadline", "截止/延期")],
+        "chart_json": json.dumps({**progress.chart_data(items, campaign), "labels": {
+            "kinds": _("各类单位完成率"), "days": _("累计报送单位（截止 %(d)s）"), "deadline": _("截止"),
+            "empty": _("最常空缺的考核点"), "emptyCount": _("空缺"),
+        }}, ensure_ascii=False),
+        "columns": [("unit_name", _("单位")), ("kind", _("类型")), ("state", _("状态")), ("done", _("已填报")),
+                    ("not_applicable", _("不适用")), ("files", _("文件")), ("bytes", _("大小")),
+                    ("last_activity", _("最近操作")), ("deadline", _("截止/延期"))],
     })
 
 
@@ -63,7 +68,7 @@ def matrix(request, pk):
             body.append(f'<tr><th scope="row"><a href="{workspace}{escape(row.unit_code)}/">{escape(row.unit_name)}</a>'
                         f'<small class="d-block text-muted">{row.state_label} {row.done}/{row.total}</small></th>{cells}</tr>')
         tables.append({"kind_name": m.kind_name, "units": len(m.units),
-                       "html": mark_safe(f'<table class="matrix"><thead><tr><th>单位</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})
+                       "html": mark_safe(f'<table class="matrix"><thead><tr><th>{escape(_("单位"))}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})
     return render(request, "campaigns/matrix.html", {
         "campaign": campaign, "tables": tables, "params": request.GET,
         "kinds": sorted({(r.kind, r.kind_name) for r in items}), "states": list(progress.STATE_LABELS.items()),

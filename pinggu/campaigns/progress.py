@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 
 from pinggu.accounts import permissions
@@ -19,8 +20,8 @@ from .models import EnrollmentState
 
 OVERDUE = "overdue"
 STATE_LABELS = {
-    EnrollmentState.NOT_STARTED: "未开始", EnrollmentState.IN_PROGRESS: "填报中", EnrollmentState.SUBMITTED: "已报送",
-    EnrollmentState.RETURNED: "已退回", OVERDUE: "逾期",
+    EnrollmentState.NOT_STARTED: _("未开始"), EnrollmentState.IN_PROGRESS: _("填报中"), EnrollmentState.SUBMITTED: _("已报送"),
+    EnrollmentState.RETURNED: _("已退回"), OVERDUE: _("逾期"),
 }
 SORT_KEYS = ("unit_name", "unit_code", "kind", "state", "done", "not_applicable", "total", "files", "bytes",
              "last_activity", "deadline")
@@ -52,7 +53,7 @@ class Row:
 
     @property
     def state_label(self):
-        return STATE_LABELS[self.state]
+        return str(STATE_LABELS[self.state])
 
     @property
     def percent(self):

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role, User
@@ -23,8 +24,8 @@ from .models import EnrollmentState, Reminder, ReminderBatch, ReminderStatus
 from .services import CampaignError, cn_datetime
 
 FILTERS = {
-    "not_submitted": _("所有未报送的单位"),
-    "has_empty": _("所有还有空缺考核点的单位"),
+    "not_submitted": gettext_lazy("所有未报送的单位"),
+    "has_empty": gettext_lazy("所有还有空缺考核点的单位"),
 }
 
 

@@ -12,23 +12,23 @@
     window.addEventListener("resize", () => chart.resize());
   };
   make("chart-kinds", {
-    title: { text: "各类单位完成率", textStyle: { fontSize: 14 } },
+    title: { text: data.labels.kinds, textStyle: { fontSize: 14 } },
     tooltip: {},
     xAxis: { type: "category", data: data.kinds.map((k) => k.name) },
     yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     series: [{ type: "bar", data: data.kinds.map((k) => k.percent), label: { show: true, position: "top", formatter: "{c}%" } }],
   });
   make("chart-days", {
-    title: { text: "累计报送单位（截止 " + data.deadline + "）", textStyle: { fontSize: 14 } },
+    title: { text: data.labels.days.replace("%(d)s", data.deadline), textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: data.days },
     yAxis: { type: "value", max: data.units, minInterval: 1 },
     series: [{ type: "line", data: data.cumulative, areaStyle: {},
-      markLine: { symbol: "none", data: [{ xAxis: data.deadline, label: { formatter: "截止" } }] } }],
+      markLine: { symbol: "none", data: [{ xAxis: data.deadline, label: { formatter: data.labels.deadline } }] } }],
   });
   make("chart-empty", {
-    title: { text: "最常空缺的考核点", textStyle: { fontSize: 14 } },
-    tooltip: { formatter: (p) => data.empty[p.dataIndex].kind + " " + data.empty[p.dataIndex].code + "：" + data.empty[p.dataIndex].text + "… 空缺 " + p.value },
+    title: { text: data.labels.empty, textStyle: { fontSize: 14 } },
+    tooltip: { formatter: (p) => data.empty[p.dataIndex].kind + " " + data.empty[p.dataIndex].code + "：" + data.empty[p.dataIndex].text + "… " + data.labels.emptyCount + " " + p.value },
     grid: { left: 60 },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", inverse: true, data: data.empty.map((e) => e.code), axisLabel: { interval: 0 } },

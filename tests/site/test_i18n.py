@@ -1,0 +1,21 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_chinese_by_default_english_available(client, organizer, bundled):
+    assert "登录 Pinggu" in client.get("/accounts/login/").content.decode()
+    english = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Log in to Pinggu" in english and 'lang="en"' in english
+    client.force_login(organizer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/frameworks/"})
+    page = client.get("/frameworks/yulin-2020-county/").content.decode()
+    assert "Export to Excel" in page and "36 assessment points" in page
+    assert "县级政府评估工作印证材料报送清单" in page  # the checklist itself stays as written
+
+
+def test_api_errors_follow_the_language(client, db):
+    zh = client.get("/api/v1/frameworks").json()
+    en = client.get("/api/v1/frameworks", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert zh["error"] == en["error"] == "unauthorized"
+    assert zh["message"].startswith("需要登录") and en["message"].startswith("Login required")
