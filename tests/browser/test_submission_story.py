@@ -62,6 +62,16 @@ def test_campaign_from_creation_to_submission(page, bundled, tmp_path):
     username = page.inner_text("table code >> nth=0")
     one_time = page.inner_text("code.credential")
     assert username == "yyq"
+    with page.expect_download() as download:
+        page.click("text=下载为 Excel")
+    import io
+
+    from openpyxl import load_workbook
+
+    assert download.value.suggested_filename == "账户与初始密码.xlsx"
+    with open(download.value.path(), "rb") as fh:
+        sheet = load_workbook(io.BytesIO(fh.read())).active
+    assert [c.value for c in sheet[2]] == ["榆阳区", "yyq", one_time]
     logout(page)
 
     # --- The unit: first login, new password, materials, 不适用, submit.
