@@ -36,6 +36,10 @@ def can_manage_campaigns(user):
     return is_organizer(user)
 
 
+def can_view_units(user):
+    return is_organizer(user) or (_active(user) and user.role == Role.VIEWER)
+
+
 def can_list_campaigns(user):
     return _active(user)
 

@@ -38,7 +38,7 @@ def unit_out(unit):
 
 @units_router.get("", summary="单位列表")
 def list_units(request):
-    require(permissions.can_manage_campaigns(request.auth) or request.auth.role == "viewer")
+    require(permissions.can_view_units(request.auth))
     return [unit_out(u) for u in Unit.objects.alive().select_related("kind")]
 
 
@@ -96,7 +96,7 @@ def campaign_out(campaign):
         "issuer": campaign.issuer, "contact_name": campaign.contact_name, "contact_phone": campaign.contact_phone,
         "contact_email": campaign.contact_email, "notice": campaign.notice,
         "opens_at": services.iso_local(campaign.opens_at), "deadline": services.iso_local(campaign.deadline), "state": campaign.state,
-        "frameworks": {link.unit_kind.code: link.framework.code for link in campaign.framework_links.select_related("unit_kind", "framework")},
+        "frameworks": {link.unit_kind.code: link.framework.code for link in campaign.framework_links.all()},
         "max_file_bytes": campaign.max_file_bytes, "unit_quota_bytes": campaign.unit_quota_bytes,
     }
 
@@ -110,7 +110,10 @@ def visible_campaign(request, campaign_id):
 
 @router.get("", summary="评估任务列表")
 def list_campaigns(request):
-    return [campaign_out(c) for c in permissions.campaigns_visible_to(request.auth).prefetch_related("framework_links")]
+    campaigns = permissions.campaigns_visible_to(request.auth).prefetch_related(
+        "framework_links__unit_kind", "framework_links__framework"
+    )
+    return [campaign_out(c) for c in campaigns]
 
 
 @router.post("", response={201: dict}, summary="新建评估任务")

@@ -153,3 +153,24 @@ def test_unit_import_row_errors_import_nothing(client, world):
     assert Unit.objects.count() == before
     assert "<td>3</td><td>名称</td>" in page  # 甲县 already exists
     assert "<td>4</td><td>类型</td>" in page and "<td>5</td><td>邮箱</td>" in page
+
+
+def test_campaign_list_api_queries_do_not_grow(org, world):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from pinggu.campaigns import services as cs
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert org.get("/api/v1/campaigns").status_code == 200
+        return len(ctx.captured_queries)
+
+    one = count()
+    for i in range(5):
+        cs.create_campaign(title=f"任务{i}", year=2021, opens_at=timezone.now(), deadline=timezone.now() + timedelta(days=1),
+                           frameworks={"county": "yulin-2020-county"})
+    assert count() == one
