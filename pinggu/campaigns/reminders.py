@@ -86,11 +86,19 @@ def enqueue(batch):
     transaction.on_commit(lambda: send_reminders.enqueue(batch.pk))
 
 
-def recipients(enrollment):
-    emails = [enrollment.unit.contact_email] if enrollment.unit.contact_email else []
-    emails += list(User.objects.filter(unit=enrollment.unit, role=Role.SUBMITTER, is_active=True)
-                   .exclude(email="").values_list("email", flat=True))
-    return sorted(set(emails))
+def recipients(reminders_):
+    """Each reminder's addresses: the unit's contact and its active submitters (one query for all)."""
+    submitters = {}
+    for unit_id, email in (
+        User.objects.filter(unit__in=[r.enrollment.unit_id for r in reminders_], role=Role.SUBMITTER, is_active=True)
+        .exclude(email="").values_list("unit_id", "email")
+    ):
+        submitters.setdefault(unit_id, []).append(email)
+    out = {}
+    for r in reminders_:
+        unit = r.enrollment.unit
+        out[r.pk] = sorted(set(([unit.contact_email] if unit.contact_email else []) + submitters.get(unit.pk, [])))
+    return out
 
 
 def deliver(batch_id):
@@ -98,8 +106,10 @@ def deliver(batch_id):
     batch = ReminderBatch.objects.select_related("campaign").get(pk=batch_id)
     campaign = batch.campaign
     subject = _("【催报】%(t)s") % {"t": campaign.title}
-    for reminder in batch.reminders.filter(status=ReminderStatus.PENDING).select_related("enrollment__unit"):
-        to = recipients(reminder.enrollment)
+    pending = list(batch.reminders.filter(status=ReminderStatus.PENDING).select_related("enrollment__unit"))
+    addresses = recipients(pending)
+    for reminder in pending:
+        to = addresses[reminder.pk]
         reminder.attempts += 1
         reminder.emailed_to = to
         if not to:
