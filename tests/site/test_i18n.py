@@ -19,3 +19,19 @@ def test_api_errors_follow_the_language(client, db):
     en = client.get("/api/v1/frameworks", HTTP_ACCEPT_LANGUAGE="en").json()
     assert zh["error"] == en["error"] == "unauthorized"
     assert zh["message"].startswith("需要登录") and en["message"].startswith("Login required")
+
+
+def test_error_pages_explain_in_chinese(client, db, settings):
+    from django.test import Client
+
+    from ..conftest import make_user
+
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404 and "找不到这个页面" in missing.content.decode()
+    client.force_login(make_user("unit-x", role="submitter", unit=None))
+    forbidden = client.get("/frameworks/")
+    assert forbidden.status_code == 403 and "没有权限访问此页面" in forbidden.content.decode()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user("org-x"))
+    expired = strict.post("/frameworks/import/", {})
+    assert expired.status_code == 403 and "页面已过期" in expired.content.decode()
