@@ -2,7 +2,7 @@ import base64
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,12 +14,12 @@ from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.accounts.models import Role, User
-from pinggu.evidence.models import Evidence, Response, ResponseStatus
+from pinggu.evidence.models import Evidence
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
 from pinggu.frameworks.views import EXPORT_TYPES
 
-from . import lookups, notice, services
+from . import lookups, notice, progress, services
 from .forms import CampaignForm, ExtensionForm, ReasonForm
 from .models import Campaign, CampaignState, Unit
 
@@ -67,40 +67,13 @@ def campaign_edit(request, pk):
     return _save(request, get_object_or_404(Campaign, pk=pk))
 
 
-def enrollment_rows(campaign, enrollments):
-    """Per enrolled unit: progress and files, counted in a fixed number of queries."""
-    enrollments = list(enrollments.select_related("unit__kind", "framework"))
-    totals = dict(
-        framework_services.Checkpoint.objects.filter(framework_id__in={e.framework_id for e in enrollments})
-        .values_list("framework_id").annotate(n=Count("id"))
-    )
-    counts = {
-        row["enrollment_id"]: row
-        for row in Response.objects.filter(enrollment__in=enrollments)
-        .values("enrollment_id")
-        .annotate(done=Count("id", filter=~Q(status=ResponseStatus.EMPTY)),
-                  na=Count("id", filter=Q(status=ResponseStatus.NOT_APPLICABLE)))
-    }
-    files = {
-        row["response__enrollment_id"]: row
-        for row in Evidence.objects.alive().filter(response__enrollment__in=enrollments, kind="file")
-        .values("response__enrollment_id").annotate(n=Count("id"))
-    }
-    for e in enrollments:
-        e.total = totals.get(e.framework_id, 0)
-        e.done = counts.get(e.pk, {}).get("done", 0)
-        e.na = counts.get(e.pk, {}).get("na", 0)
-        e.files = files.get(e.pk, {}).get("n", 0)
-    return enrollments
-
-
 @require(permissions.can_list_campaigns)
 def campaign_detail(request, pk):
     campaign = lookups.campaign_or_404(request.user, pk)
     if permissions.is_submitter(request.user):
         return redirect("campaigns:notice", pk=pk)
-    enrollments = enrollment_rows(campaign, permissions.enrollments_visible_to(request.user).filter(campaign=campaign))
-    enrolled_ids = {e.unit_id for e in enrollments}
+    enrollments = progress.filter_and_sort(progress.rows(progress.visible_enrollments(request.user, campaign)))
+    enrolled_ids = {e.enrollment.unit_id for e in enrollments}
     kinds_with_framework = set(campaign.framework_links.values_list("unit_kind_id", flat=True))
     candidates = Unit.objects.alive().select_related("kind").exclude(pk__in=enrolled_ids).filter(kind_id__in=kinds_with_framework)
     return render(request, "campaigns/detail.html", {
