@@ -10,7 +10,7 @@ ACTION_LABELS = {
     "password_change": _("修改密码"), "password_reset": _("重置密码"), "account_create": _("新建账户"), "account_disable": _("停用账户"),
     "account_enable": _("启用账户"), "role_change": _("角色变更"), "unit_create": _("新建单位"), "unit_update": _("修改单位"),
     "campaign_create": _("新建任务"), "campaign_update": _("修改任务"), "campaign_state": _("任务状态变更"), "enroll": _("报名参评"),
-    "unenroll": _("取消参评"), "upload": _("上传文件"), "link": _("添加链接"), "note": _("填写说明"), "not_applicable": _("标记不适用"),
+    "upload": _("上传文件"), "link": _("添加链接"), "note": _("填写说明"), "not_applicable": _("标记不适用"),
     "delete": _("删除材料"), "restore": _("恢复材料"), "download": _("下载材料"), "submit": _("确认报送"), "reopen": _("退回重报"),
     "extension": _("延期"), "framework_import": _("导入指标体系"), "framework_publish": _("发布指标体系"),
     "framework_delete": _("删除指标体系"), "framework_export": _("导出指标体系"), "audit_export": _("导出审计日志"),

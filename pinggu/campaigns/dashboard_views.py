@@ -51,7 +51,6 @@ def matrix(request, pk):
     items = progress.filter_and_sort(progress.rows(progress.visible_enrollments(request.user, campaign)),
                                      kind=request.GET.get("kind") or None, state=request.GET.get("state") or None)
     tables = []
-    workspace = reverse("evidence:workspace", args=[campaign.pk, "UNIT"]).replace("UNIT/", "")
     for m in progress.matrices(items):
         head = "".join(
             f'<th title="{escape(cp.text)}"><div>{escape(cp.code)}</div><small>{cp.done_count}/{len(m.units)}</small></th>'
@@ -60,12 +59,13 @@ def matrix(request, pk):
         codes = [escape(cp.code) for cp in m.checkpoints]  # escaped once per column, not per cell
         body = []
         for row, statuses in m.units:
-            base = f"{workspace}{escape(row.unit_code)}/#point-"
+            page = escape(reverse("evidence:workspace", args=[campaign.pk, row.unit_code]))
+            base = f"{page}#point-"
             cells = "".join([
                 f'<td class="{_CELL_CLASS.get(s, "s-empty")}"><a href="{base}{code}">{_CELL_TEXT.get(s, "")}</a></td>'
                 for code, s in zip(codes, statuses)
             ])
-            body.append(f'<tr><th scope="row"><a href="{workspace}{escape(row.unit_code)}/">{escape(row.unit_name)}</a>'
+            body.append(f'<tr><th scope="row"><a href="{page}">{escape(row.unit_name)}</a>'
                         f'<small class="d-block text-muted">{row.state_label} {row.done}/{row.total}</small></th>{cells}</tr>')
         tables.append({"kind_name": m.kind_name, "units": len(m.units),
                        "html": mark_safe(f'<table class="matrix"><thead><tr><th>{escape(_("单位"))}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})

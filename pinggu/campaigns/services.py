@@ -255,13 +255,6 @@ def enroll(campaign, units, *, user=None, request=None):
     return new
 
 
-def withdraw(enrollment, *, user=None, request=None):
-    if enrollment.responses.exists():
-        raise CampaignError(_("该单位已开始填报，不能取消参评。"), code="has_responses", status=409)
-    record("unenroll", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit)
-    enrollment.delete()
-
-
 # --- Deadlines, reopening, extensions --------------------------------------------------
 
 def write_refusal(enrollment, now=None):

@@ -18,7 +18,8 @@ FILLS = {"done": PatternFill("solid", fgColor="B7E4C7"), "not_applicable": Patte
 def build(campaign, items):
     wb = Workbook()
     wb.remove(wb.active)
-    for m in progress.matrices(items):
+    matrices = progress.matrices(items)
+    for m in matrices:
         ws = wb.create_sheet(m.kind_name[:31])
         head = ["单位", "代码", "状态", "已填报", "不适用", "考核点数", "文件数", "最近操作"] + [cp.code for cp in m.checkpoints]
         ws.append(head)
@@ -47,7 +48,7 @@ def build(campaign, items):
             ws.column_dimensions[get_column_letter(i)].width = w
     legend = wb.create_sheet("考核点说明")
     legend.append(["清单", "编号", "考核点"])
-    for m in progress.matrices(items):
+    for m in matrices:
         for cp in m.checkpoints:
             legend.append([m.kind_name, cp.code, safe_cell(cp.text)])
     legend.column_dimensions["A"].width = 14

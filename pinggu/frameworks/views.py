@@ -29,7 +29,12 @@ EXPORT_TYPES = {
 
 
 def _framework_or_404(code, version=None):
-    framework = services.get_framework(code, version)
+    """The requested version (a query or form value) of a framework, or its newest one; 404 for anything else."""
+    if version not in (None, ""):
+        if not str(version).isdigit():
+            raise Http404
+        version = int(version)
+    framework = services.get_framework(code, version or None)
     if framework is None:
         raise Http404
     return framework
@@ -48,8 +53,7 @@ def framework_list(request):
 
 @require(permissions.can_view_frameworks)
 def framework_detail(request, code):
-    version = request.GET.get("version")
-    framework = _framework_or_404(code, int(version) if version and version.isdigit() else None)
+    framework = _framework_or_404(code, request.GET.get("version"))
     data = services.to_dict(framework)
     versions = services.Framework.objects.alive().filter(code=code).order_by("-version").values_list("version", "status")
     return render(
@@ -82,8 +86,7 @@ def _counts(data):
 
 @require(permissions.can_view_frameworks)
 def framework_export(request, code, fmt):
-    version = request.GET.get("version")
-    framework = _framework_or_404(code, int(version) if version and version.isdigit() else None)
+    framework = _framework_or_404(code, request.GET.get("version"))
     if fmt not in EXPORT_TYPES:
         raise Http404
     body = render_export(framework, fmt)
@@ -168,7 +171,7 @@ def framework_import_confirm(request):
 @require_POST
 @require(permissions.can_manage_frameworks)
 def framework_action(request, code, action):
-    framework = _framework_or_404(code, int(request.POST.get("version", 0)) or None)
+    framework = _framework_or_404(code, request.POST.get("version"))
     try:
         if action == "publish":
             services.publish(framework, user=request.user, request=request)

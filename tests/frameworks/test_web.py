@@ -131,3 +131,8 @@ def test_vendored_assets_are_served(client, settings, path):
     settings.DEBUG = False
     response = client.get(f"/static/{path}")
     assert response.status_code == 200
+
+
+def test_malformed_version_is_404_not_500(org_client, bundled):
+    assert org_client.post("/frameworks/yulin-2020-county/publish/", {"version": "abc"}).status_code == 404
+    assert org_client.get("/frameworks/yulin-2020-county/?version=x").status_code == 404
