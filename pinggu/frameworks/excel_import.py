@@ -323,8 +323,9 @@ def _kind_from(name):
     return next(iter(sorted(set(kinds.values()))), "")
 
 
-def parse_workbook(fileobj, *, sheet=None, defaults=None):
-    """All frameworks in a workbook (or the named sheet). Raises FrameworkError listing every problem."""
+def read_workbook(fileobj, *, sheet=None, defaults=None):
+    """The frameworks laid out in a workbook (or the named sheet), with `_loc` on every node, and the layout
+    problems met on the way. Values are checked once, by importing.read, which reports them by sheet/row/column."""
     defaults = defaults or {}
     try:
         wb = load_workbook(fileobj, data_only=True)
@@ -344,15 +345,12 @@ def parse_workbook(fileobj, *, sheet=None, defaults=None):
     else:
         sheets = wb.worksheets
     frameworks, problems, headerless = [], [], []
-    kinds = unit_kind_map()
     for ws in sheets:
         data, sheet_problems = parse_sheet(ws, defaults if len(sheets) == 1 else {k: v for k, v in defaults.items() if k != "code"})
         if data is None:
             headerless.extend(sheet_problems)
             continue
-        clean, more = schema.validate(data, kinds)
         problems.extend(sheet_problems)
-        problems.extend(more)
         frameworks.append(data)
     if not frameworks:
         problems.extend(headerless)
@@ -361,6 +359,12 @@ def parse_workbook(fileobj, *, sheet=None, defaults=None):
     codes = [f["code"] for f in frameworks]
     for dup in {c for c in codes if codes.count(c) > 1}:
         problems.append({"sheet": None, "row": None, "column": None, "message": _("多个工作表得到同一个代码“%(c)s”。") % {"c": dup}})
+    return frameworks, problems
+
+
+def parse_workbook(fileobj, *, sheet=None, defaults=None):
+    """The frameworks of a workbook as plain dicts; layout problems are raised (values are not checked here)."""
+    frameworks, problems = read_workbook(fileobj, sheet=sheet, defaults=defaults)
     if problems:
         raise FrameworkError(_("文件有 %(n)d 处问题，未导入任何内容。") % {"n": len(problems)}, problems=problems)
     return [schema.strip_private(f) for f in frameworks]

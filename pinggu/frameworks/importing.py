@@ -26,7 +26,7 @@ def read(filename, fileobj, *, sheet=None, defaults=None):
             problems=[_problem(_("请上传 .xlsx 工作簿或 .yaml/.json 指标体系文件（旧版 .xls 请先另存为 .xlsx）。"))],
         )
     if kind == "xlsx":
-        datas = excel_import.parse_workbook(fileobj, sheet=sheet, defaults=defaults or {})
+        datas, problems = excel_import.read_workbook(fileobj, sheet=sheet, defaults=defaults or {})
     else:
         raw = fileobj.read()
         try:
@@ -46,9 +46,9 @@ def read(filename, fileobj, *, sheet=None, defaults=None):
         for key, value in (defaults or {}).items():
             if value not in (None, "") and key in ("code", "name", "year", "unit_kind"):
                 data[key] = value
-        datas = [data]
-    problems, clean = [], []
-    for data in datas:
+        datas, problems = [data], []
+    clean = []
+    for data in datas:  # the one validation: nodes read from Excel carry _loc, so problems name sheet/row/column
         try:
             clean.append(clean_to_portable(check(data)))
         except FrameworkError as exc:
