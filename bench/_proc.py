@@ -1,6 +1,14 @@
-"""Process helpers shared by the benchmarks: resident memory from /proc, child processes, free ports."""
+"""Helpers shared by the benchmarks: a throw-away instance, a running server, memory from /proc."""
 
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -40,3 +48,37 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def instance(pinggu, password):
+    """A throw-away Pinggu instance: its own data directory, migrated, demo loaded. Yields (data_dir, env)."""
+    data_dir = tempfile.mkdtemp(prefix="pinggu-bench-")
+    env = {**os.environ, "PINGGU_DATA_DIR": data_dir}
+    try:
+        subprocess.run([pinggu, "migrate", "-v0"], env=env, check=True)
+        subprocess.run([pinggu, "demo", "--password", password], env=env, check=True, stdout=subprocess.DEVNULL)
+        yield data_dir, env
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def serving(pinggu, env, *args):
+    """`pinggu serve` on a free port until the login page answers; stopped (with its children) on exit.
+    Yields (port, server process)."""
+    port = free_port()
+    server = subprocess.Popen([pinggu, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", *args], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        yield port, server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

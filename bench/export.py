@@ -13,16 +13,14 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from _proc import free_port, rss_kb, tree
+from _proc import instance, rss_kb, serving, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PINGGU = str(ROOT / ".venv" / "bin" / "pinggu")
@@ -130,12 +128,7 @@ def main():
     parser.add_argument("--gb", type=float, default=2.0)
     parser.add_argument("--units", type=int, default=70)
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="pinggu-bench-export-")
-    env = {**os.environ, "PINGGU_DATA_DIR": data_dir}
-    server = None
-    try:
-        subprocess.run([PINGGU, "migrate", "-v0"], env=env, check=True)
-        subprocess.run([PINGGU, "demo", "--password", PASSWORD], env=env, check=True, stdout=subprocess.DEVNULL)
+    with instance(PINGGU, PASSWORD) as (data_dir, env):
         campaign_id, paths = populate(data_dir, int(args.gb * 1024 * MB), args.units)
         total = sum(os.path.getsize(p) for p in paths)
         # Baseline: the same files read from disk, in this run.
@@ -145,60 +138,53 @@ def main():
             for i in range(0, len(paths), 200):
                 subprocess.run(["cat", *paths[i:i + 200]], stdout=null, check=True)
         cat_s = time.perf_counter() - start
-        port = free_port()
-        server = subprocess.Popen([PINGGU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("POST", "/api/v1/auth/token", json.dumps({"username": "admin", "password": PASSWORD}),
-                             {"Content-Type": "application/json"})
-                token = json.loads(conn.getresponse().read())["token"]
-                break
-            except (OSError, KeyError, ValueError):
-                time.sleep(0.2)
-        peak = {"worker": 0, "all": 0}
-        done = threading.Event()
+        with serving(PINGGU, env, "--no-worker") as (port, server):
+            measure(args, env, port, server, campaign_id, paths, total, cold, cat_s)
 
-        def sample():
-            while not done.is_set():
-                sizes = [rss_kb(p) for p in tree(server.pid)[1:]]
-                if sizes:
-                    peak["worker"] = max(peak["worker"], max(sizes))
-                    peak["all"] = max(peak["all"], sum(sizes) + rss_kb(server.pid))
-                time.sleep(0.05)
 
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        drop_caches()
-        status, length, received, first_byte, zip_s = download(port, f"/api/v1/campaigns/{campaign_id}/export/evidence.zip", token)
-        done.set()
-        sampler.join()
-        assert status == 200 and received == length, (status, received, length)
-        print(f"files                  {len(paths)} files, {total / MB:.0f} MB over {args.units} units")
-        print(f"ZIP                    {length / MB:.0f} MB, first byte after {first_byte * 1000:.0f} ms (Content-Length known)")
-        print(f"page cache             {'dropped before each run: both read from disk' if cold else 'kept (not root): both read warm'}")
-        print(f"cat to /dev/null       {total / MB / cat_s:7.0f} MB/s")
-        print(f"ZIP through server     {length / MB / zip_s:7.0f} MB/s")
-        print(f"ratio ZIP / cat        {cat_s / zip_s * length / total:7.2f}   (target >= 0.7)")
-        print(f"peak RSS, one worker   {peak['worker'] / 1024:7.1f} MB  (target < 150 MB)")
-        print(f"peak RSS, all server   {peak['all'] / 1024:7.1f} MB")
-        # The same bundle pre-built in storage (as the background task does after the deadline), served with
-        # Range support: the web server sends the stored file directly.
-        subprocess.run([PINGGU, "shell", "-c", (
-            "from pinggu.campaigns.models import Campaign; from pinggu.exports import bundle, prebuilt; "
-            f"c = Campaign.objects.get(pk={campaign_id}); prebuilt.build(c.pk, bundle.Plan(c, c.enrollments.all()).signature())"
-        )], env=env, check=True)
-        drop_caches()
-        status, length2, received, first_byte, built_s = download(port, f"/api/v1/campaigns/{campaign_id}/export/evidence.zip", token)
-        assert status == 200 and received == length2, (status, received, length2)
-        print(f"pre-built ZIP          {length2 / MB / built_s:7.0f} MB/s, ratio to cat {cat_s / built_s * length2 / total:5.2f}, "
-              f"first byte after {first_byte * 1000:.0f} ms (resumable: Range)")
-    finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
+def measure(args, env, port, server, campaign_id, paths, total, cold, cat_s):
+    """Both downloads (streamed, then pre-built) against the running server, printed as ratios to cat."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("POST", "/api/v1/auth/token", json.dumps({"username": "admin", "password": PASSWORD}),
+                 {"Content-Type": "application/json"})
+    token = json.loads(conn.getresponse().read())["token"]
+    peak = {"worker": 0, "all": 0}
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            sizes = [rss_kb(p) for p in tree(server.pid)[1:]]
+            if sizes:
+                peak["worker"] = max(peak["worker"], max(sizes))
+                peak["all"] = max(peak["all"], sum(sizes) + rss_kb(server.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    drop_caches()
+    status, length, received, first_byte, zip_s = download(port, f"/api/v1/campaigns/{campaign_id}/export/evidence.zip", token)
+    done.set()
+    sampler.join()
+    assert status == 200 and received == length, (status, received, length)
+    print(f"files                  {len(paths)} files, {total / MB:.0f} MB over {args.units} units")
+    print(f"ZIP                    {length / MB:.0f} MB, first byte after {first_byte * 1000:.0f} ms (Content-Length known)")
+    print(f"page cache             {'dropped before each run: both read from disk' if cold else 'kept (not root): both read warm'}")
+    print(f"cat to /dev/null       {total / MB / cat_s:7.0f} MB/s")
+    print(f"ZIP through server     {length / MB / zip_s:7.0f} MB/s")
+    print(f"ratio ZIP / cat        {cat_s / zip_s * length / total:7.2f}   (target >= 0.7)")
+    print(f"peak RSS, one worker   {peak['worker'] / 1024:7.1f} MB  (target < 150 MB)")
+    print(f"peak RSS, all server   {peak['all'] / 1024:7.1f} MB")
+    # The same bundle pre-built in storage (as the background task does after the deadline), served with
+    # Range support: the web server sends the stored file directly.
+    subprocess.run([PINGGU, "shell", "-c", (
+        "from pinggu.campaigns.models import Campaign; from pinggu.exports import bundle, prebuilt; "
+        f"c = Campaign.objects.get(pk={campaign_id}); prebuilt.build(c.pk, bundle.Plan(c, c.enrollments.all()).signature())"
+    )], env=env, check=True)
+    drop_caches()
+    status, length2, received, first_byte, built_s = download(port, f"/api/v1/campaigns/{campaign_id}/export/evidence.zip", token)
+    assert status == 200 and received == length2, (status, received, length2)
+    print(f"pre-built ZIP          {length2 / MB / built_s:7.0f} MB/s, ratio to cat {cat_s / built_s * length2 / total:5.2f}, "
+          f"first byte after {first_byte * 1000:.0f} ms (resumable: Range)")
 
 
 if __name__ == "__main__":

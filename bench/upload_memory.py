@@ -11,17 +11,13 @@ import argparse
 import http.client
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
-from _proc import free_port, rss_kb, tree
+from _proc import instance, rss_kb, serving, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PINGGU = str(ROOT / ".venv" / "bin" / "pinggu")
@@ -89,69 +85,55 @@ def main():
     parser.add_argument("--mb", type=int, default=1024, help="upload size in MB (default 1024)")
     args = parser.parse_args()
     size = args.mb * 1024 * 1024
-    data_dir = tempfile.mkdtemp(prefix="pinggu-bench-")
-    env = {**os.environ, "PINGGU_DATA_DIR": data_dir}
-    port = free_port()
-    server = None
-    try:
-        subprocess.run([PINGGU, "migrate", "-v0"], env=env, check=True)
-        subprocess.run([PINGGU, "demo", "--password", PASSWORD], env=env, check=True, stdout=subprocess.DEVNULL)
-        server = subprocess.Popen([PINGGU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(100):
-            try:
-                if request(port, "GET", "/accounts/login/")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        org = api(port, "POST", "/api/v1/auth/token", {"username": "admin", "password": PASSWORD})["token"]
-        status, data = request(port, "GET", "/api/v1/campaigns", headers={"Authorization": f"Bearer {org}"})
-        campaign = json.loads(data)[0]["id"]
-        api(port, "PATCH", f"/api/v1/campaigns/{campaign}",
-            {"max_file_bytes": size + CHUNK, "unit_quota_bytes": 2 * size + CHUNK}, org)
-        unit = api(port, "POST", "/api/v1/auth/token", {"username": "yyq", "password": PASSWORD})["token"]
-        # Warm up every worker, then take the idle baseline.
-        for _ in range(6):
-            request(port, "GET", f"/api/v1/campaigns/{campaign}/units/yyq/checklist", headers={"Authorization": f"Bearer {unit}"})
-        time.sleep(0.5)
-        baseline = sum(rss_kb(p) for p in tree(server.pid))
-        peak = {"kb": baseline}
-        done = threading.Event()
+    with instance(PINGGU, PASSWORD) as (data_dir, env), serving(PINGGU, env) as (port, server):
+        measure(size, args.mb, data_dir, port, server)
 
-        def sample():
-            while not done.is_set():
-                peak["kb"] = max(peak["kb"], sum(rss_kb(p) for p in tree(server.pid)))
-                time.sleep(0.05)
 
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        boundary = uuid.uuid4().hex
-        body, length = multipart(size, boundary)
-        start = time.perf_counter()
-        status, data = request(port, "POST", f"/api/v1/campaigns/{campaign}/units/yyq/checkpoints/C05/evidence", body, {
-            "Authorization": f"Bearer {unit}", "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Content-Length": str(length),
-        })
-        upload_s = time.perf_counter() - start
-        done.set()
-        sampler.join()
-        if status != 201:
-            raise SystemExit(f"upload failed: {status} {data[:300]!r}")
-        stored = json.loads(data)
-        assert stored["size"] == size, stored
-        disk_s = disk_baseline(size, data_dir)
-        print(f"upload size            {args.mb} MB")
-        print(f"server RSS idle        {baseline / 1024:.1f} MB (all processes)")
-        print(f"server RSS peak        {peak['kb'] / 1024:.1f} MB")
-        print(f"peak / idle            {peak['kb'] / baseline:.2f}  (flat memory: close to 1, far below size/idle = {size / 1024 / baseline:.0f})")
-        print(f"upload rate            {size / upload_s / 1e6:.0f} MB/s")
-        print(f"disk write rate        {size / disk_s / 1e6:.0f} MB/s (same bytes, same run)")
-        print(f"upload / disk ratio    {disk_s / upload_s:.2f}")
-    finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
+def measure(size, mb, data_dir, port, server):
+    """Upload `size` bytes to the running server while sampling its memory; print baseline, peak and rates."""
+    org = api(port, "POST", "/api/v1/auth/token", {"username": "admin", "password": PASSWORD})["token"]
+    status, data = request(port, "GET", "/api/v1/campaigns", headers={"Authorization": f"Bearer {org}"})
+    campaign = json.loads(data)[0]["id"]
+    api(port, "PATCH", f"/api/v1/campaigns/{campaign}",
+        {"max_file_bytes": size + CHUNK, "unit_quota_bytes": 2 * size + CHUNK}, org)
+    unit = api(port, "POST", "/api/v1/auth/token", {"username": "yyq", "password": PASSWORD})["token"]
+    # Warm up every worker, then take the idle baseline.
+    for _ in range(6):
+        request(port, "GET", f"/api/v1/campaigns/{campaign}/units/yyq/checklist", headers={"Authorization": f"Bearer {unit}"})
+    time.sleep(0.5)
+    baseline = sum(rss_kb(p) for p in tree(server.pid))
+    peak = {"kb": baseline}
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak["kb"] = max(peak["kb"], sum(rss_kb(p) for p in tree(server.pid)))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    boundary = uuid.uuid4().hex
+    body, length = multipart(size, boundary)
+    start = time.perf_counter()
+    status, data = request(port, "POST", f"/api/v1/campaigns/{campaign}/units/yyq/checkpoints/C05/evidence", body, {
+        "Authorization": f"Bearer {unit}", "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Content-Length": str(length),
+    })
+    upload_s = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if status != 201:
+        raise SystemExit(f"upload failed: {status} {data[:300]!r}")
+    stored = json.loads(data)
+    assert stored["size"] == size, stored
+    disk_s = disk_baseline(size, data_dir)
+    print(f"upload size            {mb} MB")
+    print(f"server RSS idle        {baseline / 1024:.1f} MB (all processes)")
+    print(f"server RSS peak        {peak['kb'] / 1024:.1f} MB")
+    print(f"peak / idle            {peak['kb'] / baseline:.2f}  (flat memory: close to 1, far below size/idle = {size / 1024 / baseline:.1f})")
+    print(f"upload rate            {size / upload_s / 1e6:.0f} MB/s")
+    print(f"disk write rate        {size / disk_s / 1e6:.0f} MB/s (same bytes, same run)")
+    print(f"upload / disk ratio    {disk_s / upload_s:.2f}")
 
 
 if __name__ == "__main__":
