@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,10 +64,19 @@ def _response_for_update(enrollment, checkpoint):
     return Response.objects.select_for_update().get(pk=response.pk)
 
 
-def _touch(enrollment, user):
-    updates = {"last_activity_at": timezone.now()}
-    Enrollment.objects.filter(pk=enrollment.pk).update(**updates)
-    Enrollment.objects.filter(pk=enrollment.pk, state=EnrollmentState.NOT_STARTED).update(state=EnrollmentState.IN_PROGRESS)
+def _touch(enrollment_id):
+    """Record activity on the unit; its first change moves it from 未开始 to 填报中 (one UPDATE)."""
+    Enrollment.objects.filter(pk=enrollment_id).update(
+        last_activity_at=timezone.now(),
+        state=Case(When(state=EnrollmentState.NOT_STARTED, then=Value(EnrollmentState.IN_PROGRESS)), default=F("state")),
+    )
+
+
+def _save_response(response, user):
+    """Store a changed response with who changed it, and mark the unit active."""
+    response.updated_by, response.updated_at = user, timezone.now()
+    response.save()
+    _touch(response.enrollment_id)
 
 
 def _refresh_status(response):
@@ -152,10 +161,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
                 size=size, sha256=sha256, crc32=crc32, note=(note or "").strip(), uploaded_by=user,
             )
             _refresh_status(response)
-            response.updated_by = user
-            response.updated_at = timezone.now()
-            response.save()
-            _touch(enrollment, user)
+            _save_response(response, user)
             record("upload", actor=user, request=request, obj=evidence, campaign=campaign, unit=enrollment.unit,
                    checkpoint=checkpoint.code, filename=name, size=size, sha256=sha256)
     except BaseException:
@@ -180,9 +186,7 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
         evidence = Evidence.objects.create(response=response, kind=EvidenceKind.LINK, url=url, filename="",
                                            note=(note or "").strip(), uploaded_by=user)
         _refresh_status(response)
-        response.updated_by, response.updated_at = user, timezone.now()
-        response.save()
-        _touch(enrollment, user)
+        _save_response(response, user)
         record("link", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=checkpoint.code, url=url)
     return evidence, True
@@ -208,9 +212,7 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
             _refresh_status(response)
             if status == ResponseStatus.DONE and response.status == ResponseStatus.EMPTY:
                 raise EvidenceError(_("请先上传材料、添加链接或填写说明。"), code="nothing_to_submit")
-        response.updated_by, response.updated_at = user, timezone.now()
-        response.save()
-        _touch(enrollment, user)
+        _save_response(response, user)
         action = "not_applicable" if response.status == ResponseStatus.NOT_APPLICABLE else "note"
         record(action, actor=user, request=request, obj=response, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=checkpoint.code, status=response.status, note=note, before_status=before[0], before_note=before[1])
@@ -230,7 +232,7 @@ def delete(evidence, *, user, request=None):
             Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") - evidence.size)
         _refresh_status(response)
         response.save(update_fields=["status"])
-        _touch(enrollment, user)
+        _touch(enrollment.pk)
         record("delete", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
     return evidence
