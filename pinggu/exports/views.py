@@ -110,12 +110,12 @@ def bundle_page(request, pk):
     campaign = _campaign_or_404(request, pk)
     enrollments = progress.visible_enrollments(request.user, campaign)
     plan = Plan(campaign, enrollments)
-    bundle = prebuilt.current(campaign, plan.signature())
+    signature = plan.signature()
+    bundle = prebuilt.current(campaign, signature)
     files, _notes, _manifest = plan.entries()
     return render(request, "exports/bundle.html", {
         "campaign": campaign, "bundle": bundle, "files": len(files), "bytes": sum(item.size for _, item in files),
         "rows": progress.filter_and_sort(progress.rows(enrollments)), "can_build": permissions.is_organizer(request.user),
-        "older": campaign.bundles.filter(status=BundleStatus.READY).exclude(signature=plan.signature()).first(),
     })
 
 

@@ -251,8 +251,7 @@ def new_version(framework, *, user=None, request=None):
 
 def in_use(framework):
     """Whether any campaign uses this framework version (then it can't be deleted)."""
-    relation = getattr(framework, "campaign_uses", None)
-    return relation.exists() if relation is not None else False
+    return framework.campaign_uses.exists()
 
 
 def delete(framework, *, user=None, request=None):
