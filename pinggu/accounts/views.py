@@ -131,7 +131,7 @@ def audit_page(request):
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "accounts/audit.html", {
         "page": page, "actions": sorted(audit_log.ACTION_LABELS.items(), key=lambda kv: kv[1]),
-        "labels": audit_log.ACTION_LABELS, "campaigns": Campaign.objects.all(), "units": Unit.objects.alive(),
+        "campaigns": Campaign.objects.all(), "units": Unit.objects.alive(),
         "query": request.GET.urlencode(), "params": request.GET,
     })
 

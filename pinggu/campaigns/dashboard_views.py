@@ -26,7 +26,7 @@ def dashboard(request, pk):
                                      sort=sort, descending=descending)
     kinds = sorted({(r.kind, r.kind_name) for r in items})
     return render(request, "campaigns/dashboard.html", {
-        "campaign": campaign, "rows": shown, "totals": progress.totals(items), "shown_totals": progress.totals(shown),
+        "campaign": campaign, "rows": shown, "totals": progress.totals(items),
         "kinds": kinds, "states": list(progress.STATE_LABELS.items()), "sort": sort, "descending": descending,
         "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
         "can_export": permissions.can_export(request.user),

@@ -21,8 +21,7 @@ def unit_list(request):
     kind = request.GET.get("kind")
     if kind:
         units = units.filter(kind__code=kind)
-    return render(request, "campaigns/units.html", {"units": units, "kinds": UnitKind.objects.all(), "kind": kind,
-                                                   "import_form": FileForm()})
+    return render(request, "campaigns/units.html", {"units": units, "kinds": UnitKind.objects.all(), "kind": kind})
 
 
 def _save_unit(request, unit=None):

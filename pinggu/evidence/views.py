@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
-from pinggu.campaigns.forms import ExtensionForm, ReasonForm
 from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
@@ -59,7 +58,7 @@ def workspace(request, pk, unit):
     return render(request, "evidence/workspace.html", {
         "reminders": reminders.unread_for(enrollment),
         **_context(request, enrollment), "columns": table.columns[: cp_col + 1], "rows": rows,
-        "progress": progress, "reason_form": ReasonForm(), "extension_form": ExtensionForm(),
+        "progress": progress,
     })
 
 
