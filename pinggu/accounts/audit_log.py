@@ -1,7 +1,13 @@
 """Reading the audit log: filters shared by the web page, its xlsx export and the API."""
 
+import io
+import json
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+
+from pinggu.frameworks.exports import safe_cell
 
 from .models import AuditEvent
 
@@ -47,13 +53,6 @@ def as_dict(event):
 
 def to_xlsx(events):
     """The filtered log as a workbook, written row by row (write-only mode keeps memory flat)."""
-    import io
-    import json
-
-    from openpyxl import Workbook
-
-    from pinggu.frameworks.exports import safe_cell
-
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("审计日志")
     ws.freeze_panes = "A2"

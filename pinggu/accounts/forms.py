@@ -2,6 +2,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from pinggu.campaigns.models import Unit
+
+from .models import Role
 from .passwords import StrengthValidator
 
 
@@ -47,10 +50,6 @@ class UserCreateForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("所属单位（填报人必填）"), queryset=None, required=False, to_field_name="code")
 
     def __init__(self, *args, **kwargs):
-        from pinggu.campaigns.models import Unit
-
-        from .models import Role
-
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
         self.fields["unit"].queryset = Unit.objects.alive()

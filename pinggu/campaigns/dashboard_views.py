@@ -14,7 +14,6 @@ from pinggu.accounts.decorators import require
 from . import lookups, progress
 
 
-
 @require(permissions.can_view_progress)
 def dashboard(request, pk):
     campaign = lookups.campaign_or_404(request.user, pk)

@@ -17,6 +17,7 @@ from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseSta
 from pinggu.frameworks.models import Checkpoint
 
 from .models import EnrollmentState
+from .services import iso_local
 
 OVERDUE = "overdue"
 STATE_LABELS = {
@@ -60,8 +61,6 @@ class Row:
         return round(100 * self.done / self.total) if self.total else 0
 
     def as_api(self):
-        from .services import iso_local
-
         return {
             "unit_code": self.unit_code, "unit_name": self.unit_name, "kind": self.kind, "state": self.state,
             "done": self.done, "not_applicable": self.not_applicable, "total": self.total, "files": self.files,

@@ -11,7 +11,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +21,7 @@ from pinggu.accounts.models import Role, User
 from . import progress
 from .models import EnrollmentState, Reminder, ReminderBatch, ReminderStatus
 from .services import CampaignError, cn_datetime
+from .tasks import send_reminders
 
 FILTERS = {
     "not_submitted": gettext_lazy("所有未报送的单位"),
@@ -81,8 +81,6 @@ def create_batch(campaign, *, message, unit_codes=None, filter=None, force=False
 
 
 def enqueue(batch):
-    from .tasks import send_reminders
-
     transaction.on_commit(lambda: send_reminders.enqueue(batch.pk))
 
 

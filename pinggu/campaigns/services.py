@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from pinggu.accounts.audit import record
+from pinggu.accounts.models import Role
 from pinggu.frameworks.models import Framework, UnitKind
 
-from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, Unit
+from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
 from .signals import campaign_state_changed
 
 
@@ -323,10 +324,6 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
 
 def assign_evaluator(campaign, evaluator, unit=None, *, user=None, request=None):
     """Let an evaluator reach one unit of the campaign, or all of them (unit=None)."""
-    from pinggu.accounts.models import Role
-
-    from .models import EvaluatorAssignment
-
     if evaluator.role != Role.EVALUATOR:
         raise CampaignError(_("只能指派评估人员账户。"), code="not_evaluator")
     if unit is not None and not campaign.enrollments.filter(unit=unit).exists():

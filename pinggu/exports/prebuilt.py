@@ -12,8 +12,11 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from pinggu.campaigns.models import Campaign
+
 from .bundle import Plan, zip_stream
 from .models import Bundle, BundleStatus
+from .tasks import build_bundle
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -24,8 +27,6 @@ def current(campaign, signature):
 
 def request_build(campaign, signature):
     """Queue a build for this state of the campaign unless one exists or runs."""
-    from .tasks import build_bundle
-
     try:
         with transaction.atomic():
             bundle, created = Bundle.objects.get_or_create(campaign=campaign, signature=signature)
@@ -41,15 +42,11 @@ def request_build(campaign, signature):
 def build_after_close(sender, campaign, before, after, **kwargs):
     """When submissions close, prepare the whole-campaign bundle for the evaluators' download."""
     if after == "closed":
-        from .bundle import Plan
-
         request_build(campaign, Plan(campaign, campaign.enrollments.all()).signature())
 
 
 def build(campaign_id, signature):
     """Write the ZIP to a temporary file next to the data, then hand it to storage; old copies are removed."""
-    from pinggu.campaigns.models import Campaign
-
     campaign = Campaign.objects.get(pk=campaign_id)
     bundle, _ = Bundle.objects.get_or_create(campaign=campaign, signature=signature)
     plan = Plan(campaign, campaign.enrollments.all())

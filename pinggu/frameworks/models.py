@@ -3,7 +3,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
 DEFAULT_UNIT_KINDS = [
     ("county", "县级政府", 1),
     ("department", "市级部门", 2),

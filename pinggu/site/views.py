@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from pinggu.errors import ApiError
+
 
 @login_required
 def home(request):
@@ -11,7 +13,5 @@ def home(request):
 def csrf_failure(request, reason=""):
     """A form sent from an expired page: say so in words, not Django's technical page."""
     if request.path.startswith("/api/"):
-        from pinggu.errors import ApiError
-
         return ApiError.response(403, "csrf_failed", _("缺少或无效的 CSRF 令牌：请使用 Bearer 令牌调用 API。"))
     return render(request, "403_csrf.html", status=403)

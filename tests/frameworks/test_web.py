@@ -57,9 +57,9 @@ def test_exports_are_attachments(org_client, bundled, tmp_path):
 
 
 def test_import_preview_then_confirm(org_client, bundled):
-    from pinggu.site import demo
-
     from openpyxl import Workbook
+
+    from pinggu.site import demo
 
     wb = Workbook()
     notice_sheet(wb.active, demo.bundled_frameworks()[1])

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import pinggu.evidence.models
 from django.conf import settings
 from django.db import migrations, models
+
+import pinggu.evidence.models
 
 
 class Migration(migrations.Migration):
