@@ -57,7 +57,9 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    return ApiError.response(400, "invalid_request", _("请求内容不正确。"), errors=exc.errors)
+    fields = sorted({".".join(str(p) for p in e.get("loc", [])[2:] or e.get("loc", [])[-1:]) for e in exc.errors} - {""})
+    message = _("请求内容不正确，请检查这些字段：%(f)s。") % {"f": "、".join(fields)} if fields else _("请求内容不正确。")
+    return ApiError.response(400, "invalid_request", message, errors=exc.errors)
 
 
 @api.exception_handler(PermissionDenied)

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +35,15 @@ class PasswordChangeForm(forms.Form):
             raise forms.ValidationError(_("当前密码不正确。"))
         return value
 
+    def clean_new_password1(self):
+        # Checked here too, so a weak password and a mismatch are reported together.
+        value = self.cleaned_data["new_password1"]
+        password_validation.validate_password(value, self.user)
+        return value
+
     def clean(self):
         data = super().clean()
-        p1, p2 = data.get("new_password1"), data.get("new_password2")
+        p1, p2 = self.data.get("new_password1"), data.get("new_password2")  # as typed, even when too weak
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", _("两次输入的新密码不一致。"))
         return data

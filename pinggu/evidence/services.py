@@ -175,6 +175,8 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
     _ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     url = (url or "").strip()
+    if url and "://" not in url and "." in url.split("/", 1)[0]:
+        url = "http://" + url  # a pasted address like www.example.gov.cn/zwgk/
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 or any(c.isspace() for c in url):
         raise EvidenceError(_("网址无效：请填写以 http:// 或 https:// 开头的完整网址。"), code="invalid_url")

@@ -149,3 +149,21 @@ def test_logout_is_audited(client, db):
     client.post("/accounts/login/", {"username": "clerk", "password": PASSWORD})
     client.post("/accounts/logout/")
     assert list(AuditEvent.objects.filter(actor=user).values_list("action", flat=True).order_by("at", "id")) == ["login", "logout"]
+
+
+def test_weak_and_mismatched_password_reported_together(client, db):
+    make_user("clerk", role=Role.VIEWER)
+    client.post("/accounts/login/", {"username": "clerk", "password": PASSWORD})
+    page = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abd"}).content.decode()
+    assert "至少 10 个字符" in page and "两次输入的新密码不一致" in page
+
+
+def test_api_schema_errors_name_the_fields(client, db):
+    from ..conftest import token_for
+
+    make_user("org2")
+    token = token_for(client, "org2")
+    response = client.post("/api/v1/campaigns", json.dumps({"title": 1}), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = response.json()
+    assert response.status_code == 400 and body["error"] == "invalid_request"
+    assert "title" in body["message"] and "deadline" in body["message"] and body["errors"]

@@ -210,3 +210,10 @@ def test_delete_is_soft_and_organizer_restores(client, api, world):
     from pinggu.accounts.models import AuditEvent
 
     assert list(AuditEvent.objects.filter(action__in=["upload", "delete", "restore"]).order_by("at", "id").values_list("action", flat=True)) == ["upload", "delete", "restore"]
+
+
+def test_pasted_address_without_scheme_is_accepted(api, world):
+    link = api.post(f"{api.base}/checkpoints/C03/evidence", json.dumps({"url": "www.example.org/zwgk/1.html"}), content_type="application/json")
+    assert link.status_code == 201 and link.json()["url"] == "http://www.example.org/zwgk/1.html"
+    words = api.post(f"{api.base}/checkpoints/C03/evidence", json.dumps({"url": "见附件"}), content_type="application/json")
+    assert words.status_code == 400 and "http://" in words.json()["message"]
