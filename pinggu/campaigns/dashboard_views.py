@@ -1,7 +1,5 @@
 """The organizer's overview: every unit at a glance, the units x points matrix, charts."""
 
-import json
-
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
@@ -29,10 +27,10 @@ def dashboard(request, pk):
         "kinds": kinds, "states": list(progress.STATE_LABELS.items()), "sort": sort, "descending": descending,
         "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
         "can_export": permissions.can_export(request.user),
-        "chart_json": json.dumps({**progress.chart_data(items, campaign), "labels": {
+        "chart_data": {**progress.chart_data(items, campaign), "labels": {
             "kinds": _("各类单位完成率"), "days": _("累计报送单位（截止 %(d)s）"), "deadline": _("截止"),
             "empty": _("最常空缺的考核点"), "emptyCount": _("空缺"),
-        }}, ensure_ascii=False),
+        }},
         "columns": [("unit_name", _("单位")), ("kind", _("类型")), ("state", _("状态")), ("done", _("已填报")),
                     ("not_applicable", _("不适用")), ("files", _("文件")), ("bytes", _("大小")),
                     ("last_activity", _("最近操作")), ("deadline", _("截止/延期"))],
@@ -66,6 +64,7 @@ def matrix(request, pk):
             ])
             body.append(f'<tr><th scope="row"><a href="{page}">{escape(row.unit_name)}</a>'
                         f'<small class="d-block text-muted">{row.state_label} {row.done}/{row.total}</small></th>{cells}</tr>')
+        # Safe: every value above went through escape() (codes, texts, names, URLs); the rest are numbers and our labels.
         tables.append({"kind_name": m.kind_name, "units": len(m.units),
                        "html": mark_safe(f'<table class="matrix"><thead><tr><th>{escape(_("单位"))}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})
     return render(request, "campaigns/matrix.html", {

@@ -60,7 +60,7 @@ def test_dashboard_and_matrix_pages(client, world):
     client.force_login(world.organizer)
     page = client.get(f"/campaigns/{world.campaign.pk}/progress/?sort=-done").content.decode()
     assert page.index("甲县") < page.index("乙县")
-    data = json.loads(page.split('id="chart-data">')[1].split("</script>")[0])
+    data = json.loads(page.split('id="chart-data" type="application/json">')[1].split("</script>")[0])
     assert {k["name"] for k in data["kinds"]} == {"县级政府", "市级部门"} and data["empty"]
     matrix = client.get(f"/campaigns/{world.campaign.pk}/matrix/").content.decode()
     assert f'/campaigns/{world.campaign.pk}/units/unit-a/#point-C01' in matrix

@@ -28,7 +28,11 @@
   });
   make("chart-empty", {
     title: { text: data.labels.empty, textStyle: { fontSize: 14 } },
-    tooltip: { formatter: (p) => data.empty[p.dataIndex].kind + " " + data.empty[p.dataIndex].code + "：" + data.empty[p.dataIndex].text + "… " + data.labels.emptyCount + " " + p.value },
+    // ECharts puts a formatter's string into innerHTML: escape the checkpoint text, which is data.
+    tooltip: { formatter: (p) => {
+      const e = data.empty[p.dataIndex];
+      return window.echarts.format.encodeHTML(e.kind + " " + e.code + "：" + e.text + "… " + data.labels.emptyCount + " " + p.value);
+    } },
     grid: { left: 60 },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", inverse: true, data: data.empty.map((e) => e.code), axisLabel: { interval: 0 } },
