@@ -50,6 +50,17 @@ def _ensure_can_edit(user, enrollment):
     ensure_writable(enrollment)
 
 
+def _lock_writable(enrollment: Enrollment) -> Enrollment:
+    """Inside the transaction that writes: lock the unit's row and check the write window again.
+
+    The check before the work (hashing, storing) only fails fast; this one decides, so a submit,
+    deadline or return that lands meanwhile is honoured (submit takes the same lock).
+    """
+    locked = Enrollment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=enrollment.pk)
+    ensure_writable(locked)
+    return locked
+
+
 def _checkpoint(enrollment, checkpoint_code):
     checkpoint = Checkpoint.objects.filter(framework_id=enrollment.framework_id, code=checkpoint_code).first()
     if checkpoint is None:
@@ -142,6 +153,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
     stored = default_storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
     try:
         with transaction.atomic():
+            _lock_writable(enrollment)
             response = _response_for_update(enrollment, checkpoint)
             duplicate = response.evidence.alive().filter(sha256=sha256).first()
             if duplicate:
@@ -181,6 +193,7 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 or any(c.isspace() for c in url):
         raise EvidenceError(_("网址无效：请填写以 http:// 或 https:// 开头的完整网址。"), code="invalid_url")
     with transaction.atomic():
+        _lock_writable(enrollment)
         response = _response_for_update(enrollment, checkpoint)
         existing = response.evidence.alive().filter(kind=EvidenceKind.LINK, url=url).first()
         if existing:
@@ -204,6 +217,7 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
     if status == ResponseStatus.NOT_APPLICABLE and not note:
         raise EvidenceError(_("标记“不适用”时必须填写理由。"), code="reason_required")
     with transaction.atomic():
+        _lock_writable(enrollment)
         response = _response_for_update(enrollment, checkpoint)
         before = (response.status, response.note)
         response.note = note
@@ -227,7 +241,11 @@ def delete(evidence, *, user, request=None):
     if evidence.deleted_at:
         return evidence
     with transaction.atomic():
+        _lock_writable(enrollment)
         response = Response.objects.select_for_update().get(pk=evidence.response_id)
+        evidence.refresh_from_db(fields=["deleted_at"])
+        if evidence.deleted_at:
+            return evidence
         evidence.deleted_at, evidence.deleted_by = timezone.now(), user
         evidence.save(update_fields=["deleted_at", "deleted_by"])
         if evidence.kind == EvidenceKind.FILE:
@@ -247,7 +265,12 @@ def restore(evidence, *, user, request=None):
         return evidence
     enrollment = evidence.response.enrollment
     with transaction.atomic():
+        # The organizer may restore at any time (no write window), but serialised with the unit's writers.
+        Enrollment.objects.select_for_update(of=("self",)).filter(pk=enrollment.pk).first()
         response = Response.objects.select_for_update().get(pk=evidence.response_id)
+        evidence.refresh_from_db(fields=["deleted_at"])
+        if not evidence.deleted_at:
+            return evidence
         evidence.deleted_at, evidence.deleted_by = None, None
         evidence.save(update_fields=["deleted_at", "deleted_by"])
         if evidence.kind == EvidenceKind.FILE:
@@ -273,9 +296,10 @@ def submit(enrollment, *, user, request=None):
     _ensure_can_edit(user, enrollment)
     empty = empty_points(enrollment)
     with transaction.atomic():
-        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        locked = Enrollment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=enrollment.pk)
         if locked.state == EnrollmentState.SUBMITTED:
             raise EvidenceError(_("已经报送过了。"), code="submitted", status=409)
+        ensure_writable(locked)
         locked.state = EnrollmentState.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.last_activity_at = locked.submitted_at
