@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pinggu.site.limits.RequestSizeLimitMiddleware",  # first: refuses before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,6 +161,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"  # same disk as the files: storing an upload is a rename, not a copy
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
 FRAMEWORK_IMPORT_MAX_BYTES = env_int("FRAMEWORK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Any request body but an evidence upload (whose limit is the campaign's file limit).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", FRAMEWORK_IMPORT_MAX_BYTES + 64 * 1024)
 
 # --- Auth and security ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

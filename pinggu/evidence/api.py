@@ -57,7 +57,6 @@ def checklist(request, campaign_id: int, unit_code: str):
 def add_evidence(request, campaign_id: int, unit_code: str, checkpoint_code: str):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
     if request.content_type == "multipart/form-data":
-        services.refuse_oversized_request(request, enrollment.campaign)
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiError(400, "file_required", _("请用 multipart 字段 file 上传文件。"))

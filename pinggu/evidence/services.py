@@ -108,16 +108,17 @@ def _digest(fileobj):
     return sha.hexdigest(), crc, size
 
 
-def refuse_oversized_request(request, campaign):
-    """Refuse before reading the body when the request alone is larger than any allowed file."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > campaign.max_file_bytes + 64 * 1024:  # room for the multipart envelope
-        raise EvidenceError(
+# Room for the multipart envelope around one file.
+ENVELOPE_BYTES = 64 * 1024
+
+
+def oversized_request_refusal(campaign, content_length: int) -> EvidenceError | None:
+    """A request body too large for any file this campaign accepts (checked on Content-Length, before reading)."""
+    if content_length > campaign.max_file_bytes + ENVELOPE_BYTES:
+        return EvidenceError(
             _("文件超过单个文件上限 %(m)s。") % {"m": _human(campaign.max_file_bytes)}, code="too_large", status=400
         )
+    return None
 
 
 def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None):
