@@ -9,11 +9,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pinggu.accounts.api import audit_router, users_router
 from pinggu.accounts.api import router as auth_router
 from pinggu.accounts.api_auth import api_auth
-from pinggu.accounts.services import AccountError
 from pinggu.campaigns.api import router as campaigns_router
 from pinggu.campaigns.api import units_router
-from pinggu.campaigns.services import CampaignError
-from pinggu.errors import ApiError
+from pinggu.errors import ApiError, DomainError
 from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.exports.api import router as oversight_router
@@ -39,14 +37,8 @@ api.add_router("/evidence", evidence_router)
 api.add_router("/audit", audit_router)
 
 
-@api.exception_handler(CampaignError)
-@api.exception_handler(AccountError)
+@api.exception_handler(DomainError)
 def _domain_error(request, exc):
-    return ApiError.response(exc.status, exc.code, exc.message, **exc.extra)
-
-
-@api.exception_handler(ApiError)
-def _api_error(request, exc):
     return ApiError.response(exc.status, exc.code, exc.message, **exc.extra)
 
 

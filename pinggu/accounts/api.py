@@ -4,21 +4,23 @@ from typing import Optional
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pinggu.campaigns.models import Unit
 from pinggu.errors import ApiError
+from pinggu.textlimits import max_length
 
 from . import audit_log, permissions, services
 from .audit import record
-from .models import ApiToken
+from .models import ApiToken, User
+from .passwords import MAX_LENGTH as PASSWORD_MAX
 
 router = Router(tags=["auth"])
 
 
 class Credentials(Schema):
-    username: str
-    password: str
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=PASSWORD_MAX)
 
 
 class TokenOut(Schema):
@@ -41,9 +43,9 @@ def token(request, creds: Credentials):
 
 
 class PasswordIn(Schema):
-    username: str
-    old_password: str
-    new_password: str
+    username: str = Field(max_length=150)
+    old_password: str = Field(max_length=PASSWORD_MAX)
+    new_password: str = Field(max_length=PASSWORD_MAX)
 
 
 @router.post("/password", auth=None, summary="修改密码（首次登录须先修改）")
@@ -62,12 +64,12 @@ users_router = Router(tags=["users"])
 
 
 class UserIn(Schema):
-    username: str
-    password: Optional[str] = None
-    role: str
+    username: str = Field(max_length=150)
+    password: Optional[str] = Field(None, max_length=PASSWORD_MAX)
+    role: str = Field(max_length=16)
     unit_code: Optional[str] = None
     must_change_password: bool = True
-    display_name: str = ""
+    display_name: str = Field("", max_length=max_length(User, "display_name"))
 
 
 @users_router.post("", response={201: dict}, summary="新建账户（组织单位）；不填密码则生成一次性密码并只返回这一次")

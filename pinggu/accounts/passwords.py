@@ -4,11 +4,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 MIN_LENGTH = 10
+# Long enough for any passphrase; bounded so that nobody makes the server hash megabytes.
+MAX_LENGTH = 256
 
 
 class StrengthValidator:
     def validate(self, password, user=None):
         problems = []
+        if len(password) > MAX_LENGTH:
+            problems.append(_("密码最多 %(n)d 个字符。") % {"n": MAX_LENGTH})
         if len(password) < MIN_LENGTH:
             problems.append(_("密码至少 %(n)d 个字符。") % {"n": MIN_LENGTH})
         classes = sum(

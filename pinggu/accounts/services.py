@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from pinggu.errors import DomainError
+
 from .audit import record
 from .models import ApiToken, Role, User
 
@@ -44,10 +46,8 @@ def end_sessions(user, except_key=None):
 
 # --- Accounts ------------------------------------------------------------------------
 
-class AccountError(Exception):
-    def __init__(self, message, code="invalid", status=400, **extra):
-        super().__init__(message)
-        self.message, self.code, self.status, self.extra = message, code, status, extra
+class AccountError(DomainError):
+    pass
 
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"

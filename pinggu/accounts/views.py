@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pinggu.campaigns.models import Campaign, Unit
+from pinggu.errors import DomainError
 
 from . import audit_log, permissions, services
 from .audit import record
@@ -74,7 +75,7 @@ def user_create(request):
                 username=data["username"], role=data["role"], unit=data.get("unit"), display_name=data["display_name"],
                 password=None, must_change_password=True, by=request.user, request=request,
             )
-        except services.AccountError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             rows = [(user.unit, user.username, password)]
@@ -102,7 +103,7 @@ def user_action(request, username, action):
         try:
             services.set_role(user, request.POST.get("role", ""), unit=unit, by=request.user, request=request)
             messages.success(request, _("已修改 %(u)s 的角色。") % {"u": user.username})
-        except services.AccountError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("accounts:users")
     if action in ("disable", "enable"):

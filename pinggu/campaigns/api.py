@@ -3,13 +3,14 @@ from typing import Optional
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
 from pinggu.errors import ApiError
+from pinggu.textlimits import REASON, max_length
 
 from . import lookups, services
-from .models import Campaign, Unit
+from .models import Campaign, Enrollment, Unit
 
 router = Router(tags=["campaigns"])
 units_router = Router(tags=["units"])
@@ -23,12 +24,12 @@ def require(allowed):
 # --- Units --------------------------------------------------------------------------
 
 class UnitIn(Schema):
-    name: str
-    kind: str
-    code: Optional[str] = None
-    contact_name: Optional[str] = ""
-    contact_phone: Optional[str] = ""
-    contact_email: Optional[str] = ""
+    name: str = Field(max_length=max_length(Unit, "name"))
+    kind: str = Field(max_length=40)
+    code: Optional[str] = Field(None, max_length=max_length(Unit, "code"))
+    contact_name: Optional[str] = Field("", max_length=max_length(Unit, "contact_name"))
+    contact_phone: Optional[str] = Field("", max_length=max_length(Unit, "contact_phone"))
+    contact_email: Optional[str] = Field("", max_length=max_length(Unit, "contact_email"))
 
 
 def unit_out(unit):
@@ -52,14 +53,14 @@ def create_unit(request, body: UnitIn):
 # --- Campaigns ------------------------------------------------------------------------
 
 class CampaignIn(Schema):
-    title: str
+    title: str = Field(max_length=max_length(Campaign, "title"))
     year: int
-    basis: str = ""
-    issuer: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
-    notice: str = ""
+    basis: str = Field("", max_length=max_length(Campaign, "basis"))
+    issuer: str = Field("", max_length=max_length(Campaign, "issuer"))
+    contact_name: str = Field("", max_length=max_length(Campaign, "contact_name"))
+    contact_phone: str = Field("", max_length=max_length(Campaign, "contact_phone"))
+    contact_email: str = Field("", max_length=max_length(Campaign, "contact_email"))
+    notice: str = Field("", max_length=max_length(Campaign, "notice"))
     opens_at: datetime
     deadline: datetime
     frameworks: dict[str, str] = {}
@@ -68,14 +69,14 @@ class CampaignIn(Schema):
 
 
 class CampaignPatch(Schema):
-    title: Optional[str] = None
+    title: Optional[str] = Field(None, max_length=max_length(Campaign, "title"))
     year: Optional[int] = None
-    basis: Optional[str] = None
-    issuer: Optional[str] = None
-    contact_name: Optional[str] = None
-    contact_phone: Optional[str] = None
-    contact_email: Optional[str] = None
-    notice: Optional[str] = None
+    basis: Optional[str] = Field(None, max_length=max_length(Campaign, "basis"))
+    issuer: Optional[str] = Field(None, max_length=max_length(Campaign, "issuer"))
+    contact_name: Optional[str] = Field(None, max_length=max_length(Campaign, "contact_name"))
+    contact_phone: Optional[str] = Field(None, max_length=max_length(Campaign, "contact_phone"))
+    contact_email: Optional[str] = Field(None, max_length=max_length(Campaign, "contact_email"))
+    notice: Optional[str] = Field(None, max_length=max_length(Campaign, "notice"))
     opens_at: Optional[datetime] = None
     deadline: Optional[datetime] = None
     frameworks: Optional[dict[str, str]] = None
@@ -181,12 +182,12 @@ def enrollment_out(enrollment, progress=None):
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: str = Field(max_length=REASON)
 
 
 class ExtensionIn(Schema):
     deadline: datetime
-    reason: str
+    reason: str = Field(max_length=max_length(Enrollment, "extension_reason"))
 
 
 @router.post("/{int:campaign_id}/units/{unit_code}/reopen", summary="退回（重新开放）该单位的报送")

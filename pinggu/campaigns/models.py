@@ -52,7 +52,7 @@ class Campaign(models.Model):
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
-    notice = models.TextField(_("通知正文"), blank=True, help_text=_("支持 Markdown"))
+    notice = models.TextField(_("通知正文"), max_length=20000, blank=True, help_text=_("支持 Markdown"))
     opens_at = models.DateTimeField(_("开始报送时间"))
     deadline = models.DateTimeField(_("报送截止时间"))
     state = models.CharField(_("状态"), max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT)
@@ -137,7 +137,7 @@ class ReminderBatch(models.Model):
     """One 催报: a message sent to a selection of units, e-mailed in the background."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reminder_batches")
-    message = models.TextField(_("催报内容"))
+    message = models.TextField(_("催报内容"), max_length=2000)
     selection = models.CharField(_("选择方式"), max_length=40, blank=True)
     forced = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

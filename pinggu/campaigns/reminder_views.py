@@ -5,10 +5,10 @@ from django.views.decorators.http import require_POST
 
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
+from pinggu.errors import DomainError
 
 from . import progress, reminders
 from .models import Campaign, ReminderBatch
-from .services import CampaignError
 
 
 @require(permissions.can_send_reminders)
@@ -23,7 +23,7 @@ def remind(request, pk):
                 filter=None if chosen_filter == "manual" else chosen_filter or None,
                 user=request.user, request=request,
             )
-        except CampaignError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
         else:
             return redirect("campaigns:reminder_batch", pk=pk, batch=batch.pk)

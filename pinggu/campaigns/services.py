@@ -11,21 +11,16 @@ from pypinyin import Style, lazy_pinyin
 
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
+from pinggu.errors import DomainError
+from pinggu.textlimits import REASON, bounded, max_length
 from pinggu.frameworks.models import Framework, UnitKind
 
 from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
 from .signals import campaign_state_changed
 
 
-class CampaignError(Exception):
-    """A refused change: a Chinese message, a machine-readable code and an HTTP status."""
-
-    def __init__(self, message, code="invalid", status=400, **extra):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-        self.extra = extra
+class CampaignError(DomainError):
+    """A refused change to campaigns, units or evidence."""
 
 
 def cn_datetime(value):
@@ -294,7 +289,7 @@ def ensure_writable(enrollment, now=None):
 
 
 def reopen(enrollment, reason, *, user=None, request=None):
-    reason = (reason or "").strip()
+    reason = bounded(reason, REASON, _("退回原因"))
     if not reason:
         raise CampaignError(_("请填写退回原因。"), code="reason_required")
     if enrollment.state != EnrollmentState.SUBMITTED:
@@ -306,7 +301,7 @@ def reopen(enrollment, reason, *, user=None, request=None):
 
 
 def extend(enrollment, deadline, reason, *, user=None, request=None):
-    reason = (reason or "").strip()
+    reason = bounded(reason, max_length(Enrollment, "extension_reason"), _("延期原因"))
     if not reason:
         raise CampaignError(_("请填写延期原因。"), code="reason_required")
     if deadline is None or timezone.is_naive(deadline):
@@ -315,7 +310,7 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
         raise CampaignError(_("新的截止时间必须晚于现在。"), code="invalid_deadline")
     before = enrollment.extended_deadline
     enrollment.extended_deadline = deadline
-    enrollment.extension_reason = reason[:500]
+    enrollment.extension_reason = reason
     enrollment.save(update_fields=["extended_deadline", "extension_reason"])
     record("extension", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
            deadline=iso_local(deadline), before=iso_local(before), reason=reason)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
+from pinggu.errors import DomainError
 from pinggu.frameworks.models import UnitKind
 
 from . import lookups, services, unit_io
@@ -37,7 +38,7 @@ def _save_unit(request, unit=None):
                 services.update_unit(unit, **data, user=request.user, request=request)
                 messages.success(request, _("已保存。"))
             return redirect("campaigns:units")
-        except services.CampaignError as exc:
+        except DomainError as exc:
             lookups.form_errors(form, exc)
     return render(request, "campaigns/unit_form.html", {"form": form, "unit": unit})
 
@@ -59,7 +60,7 @@ def unit_import(request):
         upload = form.cleaned_data["file"]
         try:
             created = unit_io.import_units(upload.name, upload, user=request.user, request=request)
-        except services.CampaignError as exc:
+        except DomainError as exc:
             return render(request, "campaigns/units_import_errors.html", {"error": exc.message, "problems": exc.extra.get("errors", [])})
         messages.success(request, _("已导入 %(n)d 个单位。") % {"n": len(created)})
     return redirect("campaigns:units")

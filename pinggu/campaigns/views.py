@@ -14,6 +14,7 @@ from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.accounts.models import Role, User
+from pinggu.errors import DomainError
 from pinggu.evidence.models import Evidence
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
@@ -52,7 +53,7 @@ def _save(request, campaign=None):
                                          user=request.user, request=request)
                 messages.success(request, _("已保存。"))
             return redirect("campaigns:detail", pk=campaign.pk)
-        except services.CampaignError as exc:
+        except DomainError as exc:
             lookups.form_errors(form, exc)
     return render(request, "campaigns/form.html", {"form": form, "campaign": campaign})
 
@@ -103,7 +104,7 @@ def evaluators(request, pk):
     try:
         services.assign_evaluator(campaign, evaluator, unit, user=request.user, request=request)
         messages.success(request, _("已指派 %(u)s。") % {"u": evaluator})
-    except services.CampaignError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("campaigns:detail", pk=pk)
 
@@ -116,7 +117,7 @@ def campaign_enroll(request, pk):
     try:
         new = services.enroll(campaign, units, user=request.user, request=request)
         messages.success(request, _("已报名 %(n)d 个单位。") % {"n": len(new)})
-    except services.CampaignError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("campaigns:detail", pk=pk)
 
@@ -128,7 +129,7 @@ def campaign_state(request, pk):
     try:
         services.change_state(campaign, request.POST.get("state", ""), user=request.user, request=request)
         messages.success(request, _("任务状态已改为“%(s)s”。") % {"s": campaign.get_state_display()})
-    except services.CampaignError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("campaigns:detail", pk=pk)
 
@@ -154,7 +155,7 @@ def reopen(request, pk, unit):
             raise services.CampaignError(_("请填写退回原因。"))
         services.reopen(enrollment, form.cleaned_data["reason"], user=request.user, request=request)
         messages.success(request, _("已退回“%(u)s”，该单位可以重新修改并报送。") % {"u": enrollment.unit.name})
-    except services.CampaignError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))
 
@@ -169,7 +170,7 @@ def extension(request, pk, unit):
             raise services.CampaignError(_("请填写新的截止时间和延期原因。"))
         services.extend(enrollment, form.cleaned_data["deadline"], form.cleaned_data["reason"], user=request.user, request=request)
         messages.success(request, _("“%(u)s”已延期至 %(d)s。") % {"u": enrollment.unit.name, "d": services.cn_datetime(form.cleaned_data["deadline"])})
-    except services.CampaignError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))
 

@@ -2,15 +2,17 @@ import json
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
 from pinggu.campaigns.api import enrollment_out, visible_enrollment
 from pinggu.campaigns.services import iso_local
 from pinggu.errors import ApiError
+from pinggu.textlimits import max_length
 
 from . import services
 from .downloads import file_response, visible_evidence
+from .models import Response
 
 router = Router(tags=["evidence"])
 evidence_router = Router(tags=["evidence"])
@@ -75,8 +77,8 @@ def add_evidence(request, campaign_id: int, unit_code: str, checkpoint_code: str
 
 
 class ResponseIn(Schema):
-    status: str
-    note: str = ""
+    status: str = Field(max_length=20)
+    note: str = Field("", max_length=max_length(Response, "note"))
 
 
 @router.put("/{int:campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response", summary="填写说明或标记不适用")

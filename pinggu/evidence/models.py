@@ -20,7 +20,7 @@ class Response(models.Model):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="responses")
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.EMPTY)
-    note = models.TextField(_("说明"), blank=True)
+    note = models.TextField(_("说明"), max_length=5000, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -55,7 +55,7 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     crc32 = models.BigIntegerField(null=True, blank=True)
     url = models.URLField(_("网址"), max_length=2000, blank=True)
-    note = models.TextField(_("备注"), blank=True)
+    note = models.TextField(_("备注"), max_length=2000, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     deleted_at = models.DateTimeField(null=True, blank=True)

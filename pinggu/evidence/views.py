@@ -12,6 +12,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
 from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
+from pinggu.errors import DomainError
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
 
@@ -106,7 +107,7 @@ def upload(request, pk, unit, code):
                                               note=request.POST.get("note", ""), request=request)
             if not created:
                 notices.append(_("“%(n)s”与已上传的“%(o)s”内容相同，未重复保存。") % {"n": upload_file.name, "o": item.filename})
-    except CampaignError as exc:
+    except DomainError as exc:
         return _respond(request, enrollment, code, error=exc.message)
     return _respond(request, enrollment, code, notice=" ".join(notices) or None)
 
@@ -117,7 +118,7 @@ def add_link(request, pk, unit, code):
     enrollment = _enrollment(request, pk, unit)
     try:
         services.add_link(enrollment, code, request.POST.get("url", ""), user=request.user, note=request.POST.get("note", ""), request=request)
-    except CampaignError as exc:
+    except DomainError as exc:
         return _respond(request, enrollment, code, error=exc.message)
     return _respond(request, enrollment, code)
 
@@ -129,7 +130,7 @@ def set_response(request, pk, unit, code):
     try:
         services.set_response(enrollment, code, status=request.POST.get("status", "done"), note=request.POST.get("note", ""),
                               user=request.user, request=request)
-    except CampaignError as exc:
+    except DomainError as exc:
         return _respond(request, enrollment, code, error=exc.message)
     return _respond(request, enrollment, code, notice=_("已保存。"))
 
@@ -142,7 +143,7 @@ def delete(request, evidence_id):
     code = item.response.checkpoint.code
     try:
         services.delete(item, user=request.user, request=request)
-    except CampaignError as exc:
+    except DomainError as exc:
         return _respond(request, enrollment, code, error=exc.message)
     return _respond(request, enrollment, code, notice=_("已删除“%(n)s”。") % {"n": item.filename or item.url})
 
@@ -168,7 +169,7 @@ def submit(request, pk, unit):
     if request.method == "POST":
         try:
             services.submit(enrollment, user=request.user, request=request)
-        except CampaignError as exc:
+        except DomainError as exc:
             context["error"] = exc.message
         else:
             messages.success(request, _("已确认报送。材料已锁定，如需修改请联系组织单位。"))

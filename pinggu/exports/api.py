@@ -2,12 +2,13 @@ from typing import Optional
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
 from pinggu.campaigns import progress, reminders
 from pinggu.campaigns.models import ReminderBatch
 from pinggu.errors import ApiError
+from pinggu.textlimits import max_length
 
 from . import views
 
@@ -54,7 +55,7 @@ def export_notice(request, campaign_id: int):
 class ReminderIn(Schema):
     unit_codes: Optional[list[str]] = None
     filter: Optional[str] = None
-    message: Optional[str] = None
+    message: Optional[str] = Field(None, max_length=max_length(ReminderBatch, "message"))
     force: bool = False
 
 
