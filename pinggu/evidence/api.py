@@ -58,6 +58,7 @@ def checklist(request, campaign_id: int, unit_code: str):
 )
 def add_evidence(request, campaign_id: int, unit_code: str, checkpoint_code: str):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
+    services.ensure_can_edit(request.auth, enrollment)
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:

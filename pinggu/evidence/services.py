@@ -44,7 +44,8 @@ def display_name(name):
     return cleaned[:400]
 
 
-def _ensure_can_edit(user, enrollment):
+def ensure_can_edit(user, enrollment) -> None:
+    """Permission first, then the write window: a refusal names the real reason, whatever the body."""
     if not permissions.can_edit_enrollment(user, enrollment):
         raise EvidenceError(_("没有权限修改该单位的材料。"), code="forbidden", status=403)
     ensure_writable(enrollment)
@@ -123,7 +124,7 @@ def oversized_request_refusal(campaign, content_length: int) -> EvidenceError | 
 
 def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None):
     """Store one uploaded file as evidence. Returns (evidence, created); created is False for a duplicate."""
-    _ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     campaign = enrollment.campaign
     name = display_name(upload.name)
@@ -185,7 +186,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
 
 
 def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
-    _ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     url = (url or "").strip()
     if url and "://" not in url and "." in url.split("/", 1)[0]:
@@ -210,7 +211,7 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
 
 def set_response(enrollment, checkpoint_code, *, status, note="", user, request=None):
     """Write the 说明, or mark the point 不适用 (a reason is required), or clear that mark."""
-    _ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     note = (note or "").strip()
     if status not in (ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE, ResponseStatus.EMPTY):
@@ -238,7 +239,7 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
 
 def delete(evidence, *, user, request=None):
     enrollment = evidence.response.enrollment
-    _ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment)
     if evidence.deleted_at:
         return evidence
     with transaction.atomic():
@@ -294,7 +295,7 @@ def empty_points(enrollment):
 
 def submit(enrollment, *, user, request=None):
     """确认报送: lock the workspace. Returns the points left empty (the caller showed them first)."""
-    _ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment)
     empty = empty_points(enrollment)
     with transaction.atomic():
         locked = Enrollment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=enrollment.pk)

@@ -98,6 +98,7 @@ def upload(request, pk, unit, code):
     """One file per request (the page sends several in parallel, each with its own progress bar)."""
     enrollment = _enrollment(request, pk, unit)
     try:
+        services.ensure_can_edit(request.user, enrollment)
         files = request.FILES.getlist("file")
         if not files:
             raise CampaignError(_("没有收到文件。"), code="file_required")

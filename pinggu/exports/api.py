@@ -76,6 +76,9 @@ def remind(request, campaign_id: int, body: ReminderIn):
 @router.get("/{int:campaign_id}/reminders/{int:batch_id}", summary="催报结果")
 def reminder_batch(request, campaign_id: int, batch_id: int):
     campaign = _campaign(request, campaign_id)
+    # The same rule as the web page: a batch lists every unit's status and address.
+    if not permissions.can_send_reminders(request.auth):
+        raise ApiError(403, "forbidden", _("只有组织单位可以查看催报结果。"))
     batch = ReminderBatch.objects.filter(campaign=campaign, pk=batch_id).first()
     if batch is None:
         raise ApiError(404, "not_found", _("催报记录不存在。"))

@@ -1,0 +1,235 @@
+"""Issue 7, finding 7 as a class: every route, web and API, refuses every role it is not for.
+
+The routes come from the URL configuration and the API's OpenAPI schema, so a new route that is
+missing from ACCESS below fails `test_every_route_is_in_the_matrix`. For each route, every role not
+listed as allowed must be refused (401/403/404, or sent to the login page) and change nothing.
+"""
+
+import json
+import re
+
+import pytest
+from django.urls import URLResolver, get_resolver
+
+from pinggu.accounts.models import AuditEvent, Role
+from pinggu.api import api
+from pinggu.campaigns import reminders
+from pinggu.campaigns.models import EvaluatorAssignment
+from pinggu.evidence import services
+from pinggu.evidence.models import Evidence, Response
+
+from ..conftest import PDF, make_user, upload_file
+
+pytestmark = pytest.mark.django_db
+
+ALL = {"org", "eva", "eva_b", "boss", "sub_a", "sub_b"}
+STAFF_READ = {"org", "eva", "eva_b", "boss"}  # frameworks, dashboards
+EXPORT = {"org", "eva", "eva_b"}
+UNIT_A_READ = {"org", "eva", "boss", "sub_a"}  # eva is assigned to unit A, eva_b to unit B
+UNIT_A_WRITE = {"org", "sub_a"}
+ORG = {"org"}
+PUBLIC = "public"
+
+# (method, route) -> roles allowed. Web routes as in the URL configuration, API routes as in the schema.
+ACCESS = {
+    ("GET", ""): ALL,
+    ("GET", "accounts/login/"): PUBLIC,
+    ("POST", "accounts/logout/"): PUBLIC,
+    ("GET", "accounts/password/"): ALL,
+    ("GET", "accounts/users/"): ORG,
+    ("POST", "accounts/users/new/"): ORG,
+    ("POST", "accounts/users/<str:username>/<str:action>/"): ORG,
+    ("GET", "accounts/audit/"): ORG,
+    ("GET", "frameworks/"): STAFF_READ,
+    ("POST", "frameworks/import/"): ORG,
+    ("POST", "frameworks/import/confirm/"): ORG,
+    ("GET", "frameworks/<slug:code>/"): STAFF_READ,
+    ("GET", "frameworks/<slug:code>/export.<str:fmt>"): STAFF_READ,
+    ("POST", "frameworks/<slug:code>/<str:action>/"): ORG,
+    ("GET", "campaigns/"): ALL,
+    ("POST", "campaigns/new/"): ORG,
+    ("GET", "campaigns/<int:pk>/"): ALL,
+    ("POST", "campaigns/<int:pk>/edit/"): ORG,
+    ("GET", "campaigns/<int:pk>/progress/"): STAFF_READ,
+    ("GET", "campaigns/<int:pk>/matrix/"): STAFF_READ,
+    ("POST", "campaigns/<int:pk>/remind/"): ORG,
+    ("GET", "campaigns/<int:pk>/reminders/<int:batch>/"): ORG,
+    ("POST", "campaigns/<int:pk>/reminders/<int:batch>/retry/"): ORG,
+    ("POST", "campaigns/<int:pk>/enroll/"): ORG,
+    ("POST", "campaigns/<int:pk>/state/"): ORG,
+    ("POST", "campaigns/<int:pk>/accounts/"): ORG,
+    ("POST", "campaigns/<int:pk>/evaluators/"): ORG,
+    ("GET", "campaigns/<int:pk>/notice/"): ALL,
+    ("GET", "campaigns/<int:pk>/notice/<slug:kind>.<str:fmt>"): ALL,
+    ("GET", "campaigns/<int:pk>/deleted/"): ORG,
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/reopen/"): ORG,
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/extension/"): ORG,
+    ("GET", "campaigns/units/"): {"org", "boss"},
+    ("POST", "campaigns/units/new/"): ORG,
+    ("POST", "campaigns/units/import/"): ORG,
+    ("GET", "campaigns/units/export.xlsx"): {"org", "boss"},
+    ("POST", "campaigns/units/<slug:code>/"): ORG,
+    ("GET", "campaigns/<int:pk>/units/<slug:unit>/"): UNIT_A_READ,
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/submit/"): UNIT_A_WRITE,
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/reminders/read/"): UNIT_A_READ,  # a no-op but for the unit itself
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/upload/"): UNIT_A_WRITE,
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/link/"): UNIT_A_WRITE,
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/response/"): UNIT_A_WRITE,
+    ("GET", "evidence/<int:evidence_id>/download/"): UNIT_A_READ,
+    ("POST", "evidence/<int:evidence_id>/delete/"): UNIT_A_WRITE,
+    ("POST", "evidence/<int:evidence_id>/restore/"): ORG,
+    ("GET", "campaigns/<int:pk>/export/"): EXPORT,
+    ("POST", "campaigns/<int:pk>/export/build/"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/progress.xlsx"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/evidence.zip"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/notice.docx"): EXPORT,
+    ("POST", "i18n/setlang/"): PUBLIC,
+    # --- API ---
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("POST", "/api/v1/auth/password"): PUBLIC,
+    ("GET", "/api/v1/frameworks"): STAFF_READ,
+    ("POST", "/api/v1/frameworks/import"): ORG,
+    ("GET", "/api/v1/frameworks/{code}"): STAFF_READ,
+    ("GET", "/api/v1/units"): {"org", "boss"},
+    ("POST", "/api/v1/units"): ORG,
+    ("POST", "/api/v1/users"): ORG,
+    ("GET", "/api/v1/campaigns"): ALL,
+    ("POST", "/api/v1/campaigns"): ORG,
+    ("GET", "/api/v1/campaigns/{campaign_id}"): ALL,
+    ("PATCH", "/api/v1/campaigns/{campaign_id}"): ORG,
+    ("POST", "/api/v1/campaigns/{campaign_id}/enrollments"): ORG,
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/reopen"): ORG,
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/extension"): ORG,
+    ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checklist"): UNIT_A_READ,
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/evidence"): UNIT_A_WRITE,
+    ("PUT", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response"): UNIT_A_WRITE,
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/submit"): UNIT_A_WRITE,
+    ("GET", "/api/v1/campaigns/{campaign_id}/progress"): EXPORT,
+    ("GET", "/api/v1/campaigns/{campaign_id}/export/progress.xlsx"): EXPORT,
+    ("GET", "/api/v1/campaigns/{campaign_id}/export/evidence.zip"): EXPORT,
+    ("GET", "/api/v1/campaigns/{campaign_id}/export/notice.docx"): EXPORT,
+    ("POST", "/api/v1/campaigns/{campaign_id}/reminders"): ORG,
+    ("GET", "/api/v1/campaigns/{campaign_id}/reminders/{batch_id}"): ORG,
+    ("GET", "/api/v1/evidence/{evidence_id}/download"): UNIT_A_READ,
+    ("DELETE", "/api/v1/evidence/{evidence_id}"): UNIT_A_WRITE,
+    ("POST", "/api/v1/evidence/{evidence_id}/restore"): ORG,
+    ("GET", "/api/v1/audit"): ORG,
+}
+# Bodies that would be accepted from an allowed role, so a refusal is about the role, not the body.
+BODIES = {
+    "/api/v1/frameworks/import": None,
+    "/api/v1/units": {"name": "新单位", "kind": "county", "code": "new-unit"},
+    "/api/v1/users": {"username": "newbie", "role": "viewer"},
+    "/api/v1/campaigns": {"title": "x", "year": 2021, "opens_at": "2021-01-01T00:00:00+08:00",
+                          "deadline": "2021-02-01T00:00:00+08:00"},
+    "/api/v1/campaigns/{campaign_id}": {"title": "改名"},
+    "/api/v1/campaigns/{campaign_id}/enrollments": {"unit_codes": ["unit-b"]},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/reopen": {"reason": "补充"},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/extension": {"deadline": "2099-01-01T17:00:00+08:00", "reason": "x"},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/evidence": {"url": "https://example.org/x"},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response": {"status": "not_applicable", "note": "x"},
+    "/api/v1/campaigns/{campaign_id}/reminders": {"unit_codes": ["unit-a"], "message": "请报送"},
+    "campaigns/units/<slug:code>/": {"name": "改名县", "kind": "county"},
+    "accounts/users/new/": {"username": "newbie", "role": "viewer"},
+    "campaigns/<int:pk>/state/": {"state": "closed"},
+    "campaigns/<int:pk>/enroll/": {"units": ["unit-b"]},
+    "campaigns/<int:pk>/units/<slug:unit>/reopen/": {"reason": "补充"},
+    "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/link/": {"url": "https://example.org/x"},
+    "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/response/": {"status": "not_applicable", "note": "x"},
+    "campaigns/<int:pk>/remind/": {"filter": "manual", "units": ["unit-a"], "message": "请报送"},
+}
+
+
+def web_routes():
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if not str(p.pattern).startswith("api/"):
+                    yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern)
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def api_routes():
+    schema = api.get_openapi_schema()
+    return {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
+
+
+def test_every_route_is_in_the_matrix():
+    known_web = {route for _, route in ACCESS if not route.startswith("/api/")}
+    assert web_routes() - known_web == set(), "add these web routes to ACCESS"
+    assert api_routes() - set(ACCESS) == set(), "add these API operations to ACCESS"
+    assert {k for k in ACCESS if k[1].startswith("/api/")} - api_routes() == set(), "ACCESS names API operations that are gone"
+    assert known_web - web_routes() == set(), "ACCESS names web routes that are gone"
+
+
+@pytest.fixture
+def scene(world):
+    evidence, _ = services.add_file(world.enrollment(world.a), "C01", upload_file("甲县制度.pdf", PDF), user=world.sub_a)
+    eva_b = make_user("eva-b", role=Role.EVALUATOR)
+    EvaluatorAssignment.objects.create(campaign=world.campaign, user=eva_b, unit=world.b)
+    batch = reminders.create_batch(world.campaign, message="请报送", unit_codes=["unit-a"], user=world.organizer)
+    users = {"org": world.organizer, "eva": world.evaluator, "eva_b": eva_b, "boss": world.viewer,
+             "sub_a": world.sub_a, "sub_b": world.sub_b}
+    values = {"pk": world.campaign.pk, "campaign_id": world.campaign.pk, "unit": "unit-a", "unit_code": "unit-a",
+              "checkpoint_code": "C01", "evidence_id": evidence.pk, "batch": batch.pk, "batch_id": batch.pk,
+              "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx"}
+    return world, users, values
+
+
+def fill(route, values):
+    if route.startswith("frameworks/<slug:code>"):
+        values = {**values, "code": "yulin-2020-county", "fmt": "yaml", "action": "delete"}
+    elif route.startswith("campaigns/units/<slug:code>"):
+        values = {**values, "code": "unit-a"}
+    else:
+        values = {**values, "code": "C01"}
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+    path = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+    return path if path.startswith("/") else "/" + path
+
+
+def state():
+    return (list(Evidence.objects.order_by("id").values_list("id", "deleted_at")),
+            list(Response.objects.order_by("id").values_list("status", "note")),
+            AuditEvent.objects.exclude(action__in=["download", "login", "logout", "api_token", "export"]).count())
+
+
+def refused(response, api_route):
+    if response.status_code in (401, 403, 404):
+        return True
+    if not api_route and response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return True
+    # Workspace cells answer a refusal inside the cell, with the reason, so the page stays usable.
+    return response.status_code in (200, 400) and "没有权限" in response.content.decode(errors="ignore")
+
+
+@pytest.mark.parametrize("role", ["anon", "eva", "eva_b", "boss", "sub_a", "sub_b"])
+def test_every_route_refuses_every_role_it_is_not_for(client, scene, role):
+    world, users, values = scene
+    if role != "anon":
+        client.force_login(users[role])
+    failures = []
+    for (method, route), allowed in ACCESS.items():
+        if allowed == PUBLIC or role in allowed:
+            continue
+        is_api = route.startswith("/api/")
+        path = fill(route, values)
+        before = state()
+        body = BODIES.get(route)
+        if route == "/api/v1/frameworks/import":
+            response = client.post(path, {"file": upload_file("清单.yaml", b"code: x\nname: x\n")})
+        elif is_api:
+            response = client.generic(method, path, json.dumps(body) if body is not None else "", content_type="application/json")
+        elif route.endswith("/upload/"):
+            response = client.post(path, {"file": upload_file("乙.pdf", PDF)})
+        elif method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, body or {})
+        if not refused(response, is_api) or state() != before:
+            failures.append(f"{role} {method} {path} -> {response.status_code}")
+    print("\n".join(failures))
+    assert failures == []
