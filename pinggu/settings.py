@@ -159,6 +159,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"  # same disk as the files: storing an upload is a rename, not a copy
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
+# Crash leftovers (pinggu.site.sweeps): upload temp files of killed workers, and evidence files
+# whose row was never written. Swept at start of serve/worker and every SWEEP_INTERVAL by the worker.
+TEMP_FILE_MAX_AGE = timedelta(hours=env_int("TEMP_MAX_AGE_HOURS", 6))
+ORPHAN_FILE_MIN_AGE = timedelta(hours=24)
+ORPHANS_LIST = DATA_DIR / "orphans.txt"
+SWEEP_INTERVAL = timedelta(minutes=env_int("SWEEP_INTERVAL_MINUTES", 60))
 FRAMEWORK_IMPORT_MAX_BYTES = env_int("FRAMEWORK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- Auth and security ---------------------------------------------------------
