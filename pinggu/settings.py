@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "pinggu.accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its process_exception sees a view's error first.
+    "pinggu.site.middleware.StorageFullMiddleware",
 ]
 
 ROOT_URLCONF = "pinggu.urls"
