@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "pinggu.accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its process_exception sees a view's error first.
+    "pinggu.site.middleware.StorageFullMiddleware",
 ]
 
 ROOT_URLCONF = "pinggu.urls"
@@ -160,6 +162,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"  # same disk as the files: storing an upload is a rename, not a copy
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
+# Crash leftovers (pinggu.site.sweeps): upload temp files of killed workers, and evidence files
+# whose row was never written. Swept at start of serve/worker and every SWEEP_INTERVAL by the worker.
+TEMP_FILE_MAX_AGE = timedelta(hours=env_int("TEMP_MAX_AGE_HOURS", 6))
+ORPHAN_FILE_MIN_AGE = timedelta(hours=24)
+ORPHANS_LIST = DATA_DIR / "orphans.txt"
+SWEEP_INTERVAL = timedelta(minutes=env_int("SWEEP_INTERVAL_MINUTES", 60))
 FRAMEWORK_IMPORT_MAX_BYTES = env_int("FRAMEWORK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Any request body but an evidence upload (whose limit is the campaign's file limit).
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", FRAMEWORK_IMPORT_MAX_BYTES + 64 * 1024)
@@ -200,6 +208,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS only where HTTPS is certain (secure cookies say the site is served over it); a year by default.
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
+# X-Forwarded-Proto is believed only when the operator says an HTTPS proxy sets it (and strips
+# it from clients); otherwise any client could claim HTTPS. `pinggu serve` tells gunicorn the same.
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

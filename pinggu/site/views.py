@@ -1,8 +1,14 @@
+import sys
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from pinggu.errors import ApiError
+
+from .middleware import is_storage_full, storage_full_response
 
 
 @login_required
@@ -15,3 +21,11 @@ def csrf_failure(request, reason=""):
     if request.path.startswith("/api/"):
         return ApiError.response(403, "csrf_failed", _("缺少或无效的 CSRF 令牌：请使用 Bearer 令牌调用 API。"))
     return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler. A full disk often strikes before any view runs (the CSRF check reads the
+    upload into a temp file), where StorageFullMiddleware cannot see it: say so here too."""
+    if is_storage_full(sys.exc_info()[1]):
+        return storage_full_response(request)
+    return defaults.server_error(request)

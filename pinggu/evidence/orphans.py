@@ -1,0 +1,126 @@
+"""Stored evidence files without a database row.
+
+`discard_stored` is for error paths, where the database may be the thing that failed (a full disk):
+it never queries it. What it cannot remove is listed in DATA_DIR/orphans.txt, and `sweep_orphans`
+finishes the job once the database answers again.
+"""
+
+import fcntl
+import logging
+import os
+import stat
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from .models import Evidence
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def _list_path() -> Path:
+    return Path(settings.ORPHANS_LIST)
+
+
+def discard_stored(name: str) -> None:
+    """Remove the stored object `name` without touching the database; if that fails, list it for `sweep_orphans`."""
+    try:
+        default_storage.delete(name)
+        return
+    except Exception as exc:  # any storage backend's failure: this runs inside another error's handler
+        log.error("无法删除未登记的材料文件 %s：%s；已记入待清理清单", name, exc)
+    if "\n" in name:
+        log.error("文件名含换行，无法记入待清理清单：%r", name)
+        return
+    try:
+        with open(_list_path(), "a", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.write(name + "\n")
+    except OSError as exc:
+        # Still not lost: sweep_orphans also finds unreferenced files by walking the storage.
+        log.error("无法写入待清理清单 %s：%s", _list_path(), exc)
+
+
+def _referenced(names: list[str]) -> set[str]:
+    # Every row counts, deleted ones too: a soft-deleted file can still be restored.
+    found = set()
+    for start in range(0, len(names), BATCH):
+        found.update(Evidence.objects.filter(file__in=names[start:start + BATCH]).values_list("file", flat=True))
+    return found
+
+
+def _sweep_list() -> list[str]:
+    path = _list_path()
+    if not path.exists():
+        return []
+    removed = []
+    with open(path, "r+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # discard_stored appends under the same lock
+        names = list(dict.fromkeys(line.strip() for line in fh if line.strip()))
+        referenced = _referenced(names)  # a database error leaves the list as it was
+        keep = []
+        for name in names:
+            if name in referenced:
+                log.warning("待清理清单中的 %s 有数据库记录，保留该文件", name)
+                continue
+            try:
+                default_storage.delete(name)
+            except Exception as exc:
+                log.error("仍无法删除未登记的材料文件 %s：%s", name, exc)
+                keep.append(name)
+                continue
+            log.warning("已删除未登记的材料文件 %s", name)
+            removed.append(name)
+        fh.seek(0)
+        fh.truncate()
+        fh.writelines(name + "\n" for name in keep)
+    # The emptied list stays: unlinking it would lose a name appended by a discard_stored that
+    # opened the file before the unlink and is waiting for the lock.
+    return removed
+
+
+def _sweep_unreferenced(min_age: timedelta) -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    top = root / "evidence"
+    cutoff = time.time() - min_age.total_seconds()
+    old = {}
+    # A day's margin: an upload stores its file before the row is committed, and a crashed
+    # request's file is only certain to be an orphan once no request can still be running.
+    for dirpath, _dirs, files in os.walk(top):  # never follows links to directories
+        for filename in files:
+            full = Path(dirpath) / filename
+            try:
+                info = full.lstat()
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                old[full.relative_to(root).as_posix()] = full
+    if not old:
+        return []
+    referenced = _referenced(list(old))
+    removed = []
+    for name, full in old.items():
+        if name in referenced:
+            continue
+        try:
+            full.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.error("无法删除未登记的材料文件 %s：%s", name, exc)
+            continue
+        log.warning("已删除超过 %s 仍未登记的材料文件 %s", min_age, name)
+        removed.append(name)
+    return removed
+
+
+def sweep_orphans(min_age: timedelta | None = None) -> list[str]:
+    """Remove listed and unreferenced evidence files (never one that has a row); return their storage names."""
+    removed = _sweep_list()
+    removed += _sweep_unreferenced(min_age or settings.ORPHAN_FILE_MIN_AGE)
+    return removed
