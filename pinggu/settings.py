@@ -191,9 +191,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOCKOUT_MINUTES", 15))
-# By account, not by IP: a whole government office often shares one NAT address,
-# and one mistyped password must not lock out every colleague.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# By account and address together: failures lock that account from that address only.
+# Not by IP alone (a whole office shares one NAT address, and one mistyped password must not
+# lock out every colleague), and not by account alone (five wrong guesses from anywhere would
+# keep the organizer out all day). Web and API failures count together.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "pinggu.accounts.lockout.lockout_response"

@@ -42,6 +42,15 @@ def token(request, creds: Credentials):
     return {"token": raw, "expires_at": tok.expires_at}
 
 
+@router.delete("/token", summary="撤销当前使用的 API 令牌（退出）")
+def revoke_token(request):
+    token = getattr(request, "api_token", None)
+    if token is None:
+        raise ApiError(400, "not_a_token", _("本次请求不是用 Bearer 令牌认证的，没有可撤销的令牌。"))
+    services.revoke_tokens(request.auth, token_ids=[token.pk], request=request)
+    return {"revoked": 1}
+
+
 class PasswordIn(Schema):
     username: str = Field(max_length=150)
     old_password: str = Field(max_length=PASSWORD_MAX)

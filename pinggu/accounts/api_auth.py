@@ -9,6 +9,7 @@ class BearerToken(HttpBearer):
         if found is None or not found.user.is_active or found.user.must_change_password:
             return None
         request.user = found.user
+        request.api_token = found  # so that DELETE /auth/token can revoke exactly this one
         return found.user
 
 

@@ -20,11 +20,14 @@ class StrengthValidator:
                 any(c.islower() and c.isascii() for c in password),
                 any(c.isupper() and c.isascii() for c in password),
                 any(c.isdigit() for c in password),
-                any(not c.isalnum() for c in password),
+                # A space is no symbol: "          a1" must not pass as three classes.
+                any(c.isprintable() and not c.isspace() and not c.isalnum() for c in password),
             ]
         )
         if classes < 3:
             problems.append(_("密码须包含小写字母、大写字母、数字、符号中的至少三类。"))
+        if password and max(password.count(c) for c in set(password)) * 2 > len(password):
+            problems.append(_("密码中同一个字符占了一半以上，请换一个不易猜到的密码。"))
         username = getattr(user, "username", "") if user is not None else ""
         if username and username.lower() in password.lower():
             problems.append(_("密码不能包含用户名。"))

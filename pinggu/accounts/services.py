@@ -31,6 +31,18 @@ def change_password(user, new_password, *, request=None, keep_session_key=None):
     record("password_change", actor=user, request=request, obj=user)
 
 
+def revoke_tokens(user, *, token_ids=None, request=None) -> int:
+    """Revoke the user's own API tokens (all, or those listed); returns how many were revoked."""
+    tokens = ApiToken.objects.filter(user=user)
+    if token_ids is not None:
+        tokens = tokens.filter(pk__in=token_ids)
+    ids = list(tokens.values_list("pk", flat=True))
+    if ids:
+        ApiToken.objects.filter(pk__in=ids).delete()
+        record("api_token_revoke", actor=user, request=request, obj=user, tokens=len(ids))
+    return len(ids)
+
+
 def end_sessions(user, except_key=None):
     # Sessions are not indexed by user; scanning the live ones is fine at this
     # scale (one row per logged-in browser) and needs no extra bookkeeping.

@@ -1,7 +1,10 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib import messages
 from django.dispatch import receiver
+from django.utils.translation import ngettext
 
 from .audit import record
+from .models import ApiToken
 
 
 @receiver(user_logged_in)
@@ -13,6 +16,12 @@ def _logged_in(sender, request, user, **kwargs):
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         record("logout", actor=user, request=request)
+        # API tokens belong to scripts, not to this browser: logging out leaves them, and says so.
+        live = ApiToken.objects.active().filter(user=user).count()
+        if live and request is not None:
+            messages.info(request, ngettext(
+                "已退出。您的 %(n)d 个 API 令牌仍然有效，直到过期；如需作废，请登录后在“API 令牌”页面撤销。",
+                "已退出。您的 %(n)d 个 API 令牌仍然有效，直到过期；如需作废，请登录后在“API 令牌”页面撤销。", live) % {"n": live})
 
 
 @receiver(user_login_failed)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("tokens/", views.tokens, name="tokens"),
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<str:username>/<str:action>/", views.user_action, name="user_action"),

@@ -20,7 +20,7 @@ from . import audit_log, permissions, services
 from .audit import record
 from .decorators import require
 from .forms import LoginForm, PasswordChangeForm, UserCreateForm
-from .models import Role, User
+from .models import ApiToken, Role, User
 
 
 class LoginView(auth_views.LoginView):
@@ -47,6 +47,19 @@ def password_change(request):
             messages.success(request, _("密码已修改，其他设备上的登录已退出。"))
             return redirect("site:home")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def tokens(request):
+    """The user's own API tokens: when each was issued and expires; revoke one or all."""
+    if request.method == "POST":
+        which = request.POST.get("token")
+        ids = None if which == "all" else [int(which)] if (which or "").isdigit() else []
+        n = services.revoke_tokens(request.user, token_ids=ids, request=request)
+        messages.success(request, _("已撤销 %(n)d 个 API 令牌。") % {"n": n})
+        return redirect("accounts:tokens")
+    return render(request, "accounts/tokens.html", {
+        "tokens": ApiToken.objects.active().filter(user=request.user).order_by("-created_at")})
 
 
 # --- Account management (organizer) ----------------------------------------------------

@@ -19,6 +19,7 @@ from pinggu.frameworks.models import Checkpoint
 from pinggu.frameworks.services import load_tree
 
 from . import filetypes
+from .orphans import discard_stored
 from .models import Evidence, EvidenceKind, Response, ResponseStatus
 
 CHUNK = 1024 * 1024
@@ -159,7 +160,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
             response = _response_for_update(enrollment, checkpoint)
             duplicate = response.evidence.alive().filter(sha256=sha256).first()
             if duplicate:
-                default_storage.delete(stored)
+                discard_stored(stored)
                 return duplicate, False
             grown = Enrollment.objects.filter(pk=enrollment.pk, bytes_used__lte=campaign.unit_quota_bytes - size).update(
                 bytes_used=F("bytes_used") + size
@@ -179,8 +180,9 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
             record("upload", actor=user, request=request, obj=evidence, campaign=campaign, unit=enrollment.unit,
                    checkpoint=checkpoint.code, filename=name, size=size, sha256=sha256)
     except BaseException:
-        if default_storage.exists(stored) and not Evidence.objects.filter(file=stored).exists():
-            default_storage.delete(stored)
+        # The transaction rolled back, so no row names the file; removing it must not need the
+        # database, which may be the very thing that failed (a full disk).
+        discard_stored(stored)
         raise
     return evidence, True
 

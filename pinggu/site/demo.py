@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, time, timedelta
 from importlib import resources
 
+from django.contrib.auth import password_validation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -148,6 +149,9 @@ def load(password=None):
             fw = services.create_framework(data, source_name=f"{data['code']}.yaml")
             lines.append(f"已载入指标体系：{fw.name}")
     generated = password is None
+    if password is not None:
+        # The demo accounts obey the same rules as everyone's (a ValidationError names what is wrong).
+        password_validation.validate_password(password)
     if generated:
         password = secrets.token_urlsafe(9) + "A1!"
     admin, created = _user("admin", Role.ORGANIZER, password, display_name="演示组织单位管理员")

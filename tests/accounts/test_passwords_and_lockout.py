@@ -167,3 +167,33 @@ def test_api_schema_errors_name_the_fields(client, db):
     body = response.json()
     assert response.status_code == 400 and body["error"] == "invalid_request"
     assert "title" in body["message"] and "deadline" in body["message"] and body["errors"]
+
+
+@pytest.mark.parametrize("weak", ["          a1", "aaaaaaaaaaaaaaaaaaA1!", "Password1!", "\t\t\t\t\t\t\t\tAb1"])
+def test_spaces_repeats_and_common_passwords_are_refused(weak):
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        password_validation.validate_password(weak)
+
+
+def test_demo_password_obeys_the_policy(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="密码"):
+        call_command("demo", password="a")
+
+
+@pytest.mark.django_db
+def test_failures_from_one_address_do_not_lock_the_account_elsewhere(client):
+    from django.test import Client
+
+    make_user("admin2")
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(project_settings.AXES_FAILURE_LIMIT + 1):
+        attacker.post("/accounts/login/", {"username": "admin2", "password": "wrong-Passw0rd!"})
+    assert attacker.post("/accounts/login/", {"username": "admin2", "password": PASSWORD}).status_code == 429
+    office = Client(REMOTE_ADDR="198.51.100.20")
+    response = office.post("/accounts/login/", {"username": "admin2", "password": PASSWORD})
+    assert response.status_code == 302

@@ -36,6 +36,7 @@ ACCESS = {
     ("GET", "accounts/login/"): PUBLIC,
     ("POST", "accounts/logout/"): PUBLIC,
     ("GET", "accounts/password/"): ALL,
+    ("GET", "accounts/tokens/"): ALL,
     ("GET", "accounts/users/"): ORG,
     ("POST", "accounts/users/new/"): ORG,
     ("POST", "accounts/users/<str:username>/<str:action>/"): ORG,
@@ -87,6 +88,7 @@ ACCESS = {
     # --- API ---
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/auth/password"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): ALL,
     ("GET", "/api/v1/frameworks"): STAFF_READ,
     ("POST", "/api/v1/frameworks/import"): ORG,
     ("GET", "/api/v1/frameworks/{code}"): STAFF_READ,

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from pinggu.site import demo
 
@@ -10,5 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=None, help="演示账户的密码（默认随机生成并打印）")
 
     def handle(self, *args, password=None, **opts):
-        for line in demo.load(password=password):
+        try:
+            lines = list(demo.load(password=password))
+        except ValidationError as exc:
+            raise CommandError("演示密码不符合密码规则：" + " ".join(exc.messages)) from None
+        for line in lines:
             self.stdout.write(line)
