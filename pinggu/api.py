@@ -1,6 +1,6 @@
 """/api/v1: one NinjaAPI with every app's router and one error format."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -13,7 +13,7 @@ from pinggu.accounts.services import AccountError
 from pinggu.campaigns.api import router as campaigns_router
 from pinggu.campaigns.api import units_router
 from pinggu.campaigns.services import CampaignError
-from pinggu.errors import ApiError
+from pinggu.errors import ApiError, unexpected_api_error
 from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.exports.api import router as oversight_router
@@ -75,3 +75,14 @@ def _not_found(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     return ApiError.response(exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    # What Django itself answers 400 for (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields…).
+    return ApiError.response(400, "bad_request", _("请求内容不正确。"))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    return unexpected_api_error(request, exc)

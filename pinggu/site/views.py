@@ -1,8 +1,12 @@
+import sys
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 
-from pinggu.errors import ApiError
+from pinggu.errors import ApiError, failure_response, is_api
 
 
 @login_required
@@ -15,3 +19,11 @@ def csrf_failure(request, reason=""):
     if request.path.startswith("/api/"):
         return ApiError.response(403, "csrf_failed", _("缺少或无效的 CSRF 令牌：请使用 Bearer 令牌调用 API。"))
     return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: what escaped every view and middleware. API clients get JSON, 503 when it was the database."""
+    if is_api(request):
+        # Django calls this while handling the exception, so it is still current.
+        return failure_response(sys.exception())
+    return defaults.server_error(request)
