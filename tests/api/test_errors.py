@@ -10,6 +10,9 @@ from pinggu.site import views
 
 from ..conftest import token_for
 
+HUGE = "2702736968032668920135548928"  # beyond any integer column; found by the fuzzer
+
+
 @pytest.fixture
 def org(client, world):
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token_for(client, 'org')}"
@@ -23,6 +26,24 @@ def assert_error(response, status, code=None):
     assert isinstance(body["error"], str) and isinstance(body["message"], str)
     if code:
         assert body["error"] == code, body
+
+
+@pytest.mark.django_db
+def test_negative_offset_on_the_audit_log_is_refused(org):
+    assert_error(org.get("/api/v1/audit?offset=-1"), 400, "invalid_request")
+    assert "offset" in org.get("/api/v1/audit?offset=-1").json()["message"]
+    assert org.get("/api/v1/audit?offset=0&limit=5").status_code == 200
+
+
+@pytest.mark.django_db
+def test_ids_beyond_the_integer_range_are_refused_before_the_database(org):
+    assert_error(org.get(f"/api/v1/campaigns/{HUGE}/units/unit-a/checklist"), 400, "invalid_request")
+    reopen = org.post(f"/api/v1/campaigns/{HUGE}/units/unit-a/reopen", json.dumps({"reason": "x"}), content_type="application/json")
+    assert_error(reopen, 400, "invalid_request")
+    assert_error(org.get(f"/api/v1/evidence/{HUGE}/download"), 400, "invalid_request")
+    assert_error(org.get(f"/api/v1/audit?campaign={HUGE}"), 400, "invalid_request")
+    # The largest id the schema allows still reaches the lookup and is simply not found.
+    assert_error(org.get(f"/api/v1/campaigns/{2**63 - 1}"), 404, "not_found")
 
 
 @pytest.mark.django_db
