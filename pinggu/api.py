@@ -1,7 +1,8 @@
 """/api/v1: one NinjaAPI with every app's router and one error format."""
 
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -78,8 +79,11 @@ def _http_error(request, exc):
 
 
 @api.exception_handler(SuspiciousOperation)
-def _suspicious(request, exc):
-    # What Django itself answers 400 for (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields…).
+@api.exception_handler(BadRequest)
+@api.exception_handler(MultiPartParserError)
+def _bad_request(request, exc):
+    # A body Django cannot parse (a multipart type without boundary) or refuses
+    # to (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields): the client's fault.
     return ApiError.response(400, "bad_request", _("请求内容不正确。"))
 
 

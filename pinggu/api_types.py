@@ -54,4 +54,13 @@ def responses(ok: dict[int, Any] | None = None, *errors: int) -> dict[int, Any]:
     something up, 409 for conflicts with the current state, 410 after a deadline,
     413 for uploads, 429 for lockouts.
     """
-    return {**(ok or {200: Any}), **{status: ErrorOut for status in sorted({*COMMON_ERRORS, *errors})}}
+    return {**({200: Any} if ok is None else ok), **{status: ErrorOut for status in sorted({*COMMON_ERRORS, *errors})}}
+
+
+def file_download(media_type: str, statuses: tuple[int, ...] = (200,)) -> dict[str, Any]:
+    """The `openapi_extra` of a route answering a file: ninja can only describe JSON bodies.
+
+    Use with responses({200: None}, …), which documents the status without a body.
+    """
+    content = {media_type: {"schema": {"type": "string", "format": "binary"}}}
+    return {"responses": {status: {"content": content} for status in statuses}}

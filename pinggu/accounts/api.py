@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from pinggu.campaigns.models import Unit
 from pinggu.api_types import Id, Limit, Offset, OptionalWord, responses
+from pinggu.campaigns.models import Unit
 from pinggu.errors import ApiError
 
 from . import audit_log, permissions, services

@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.api_types import CheckpointCode, Id, UnitCode, file_download, responses
 from pinggu.campaigns.api import enrollment_out, visible_enrollment
 from pinggu.campaigns.services import iso_local
-from pinggu.api_types import CheckpointCode, Id, UnitCode, responses
 from pinggu.errors import ApiError
 
 from . import services
@@ -97,7 +97,8 @@ def submit(request, campaign_id: Id, unit_code: UnitCode):
     return {**enrollment_out(enrollment), "empty_points": [cp.code for cp in empty]}
 
 
-@evidence_router.get("/{int:evidence_id}/download", response=responses(None, 404), summary="下载材料（总是作为附件）")
+@evidence_router.get("/{int:evidence_id}/download", response=responses({200: None}, 404),
+                     openapi_extra=file_download("application/octet-stream"), summary="下载材料（总是作为附件）")
 def download(request, evidence_id: Id) -> FileResponse:
     return file_response(request, visible_evidence(request.auth, evidence_id))
 

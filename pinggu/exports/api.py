@@ -5,12 +5,13 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.api_types import Id, OptionalCodeList, OptionalWord, Word, file_download, responses
 from pinggu.campaigns import progress, reminders
 from pinggu.campaigns.models import ReminderBatch
-from pinggu.api_types import Id, OptionalCodeList, OptionalWord, Word, responses
 from pinggu.errors import ApiError
 
 from . import views
+from .views import DOCX, XLSX
 
 router = Router(tags=["oversight"])
 
@@ -32,12 +33,13 @@ def campaign_progress(request, campaign_id: Id, kind: OptionalWord = None, state
     return {"units": [r.as_api() for r in shown], "totals": progress.totals(shown)}
 
 
-@router.get("/{int:campaign_id}/export/progress.xlsx", response=responses(None, 404), summary="导出进度 Excel")
+@router.get("/{int:campaign_id}/export/progress.xlsx", response=responses({200: None}, 404), openapi_extra=file_download(XLSX), summary="导出进度 Excel")
 def export_progress(request, campaign_id: Id):
     return views.progress_response(request, _campaign(request, campaign_id))
 
 
-@router.get("/{int:campaign_id}/export/evidence.zip", response=responses(None, 404, 416),
+@router.get("/{int:campaign_id}/export/evidence.zip", response=responses({200: None, 206: None}, 404, 416),
+            openapi_extra=file_download("application/zip", (200, 206)),
             summary="下载材料包 ZIP（units=CODE,CODE 可选；整任务的包支持断点续传）")
 def export_bundle(request, campaign_id: Id, units: OptionalCodeList = None):
     codes = [c.strip() for c in (units or "").split(",") if c.strip()] or None
@@ -48,7 +50,7 @@ def export_bundle(request, campaign_id: Id, units: OptionalCodeList = None):
         raise ApiError(404, "not_found", _("有单位不存在或无权查看。")) from None
 
 
-@router.get("/{int:campaign_id}/export/notice.docx", response=responses(None, 404), summary="导出通知 Word")
+@router.get("/{int:campaign_id}/export/notice.docx", response=responses({200: None}, 404), openapi_extra=file_download(DOCX), summary="导出通知 Word")
 def export_notice(request, campaign_id: Id):
     return views.notice_response(request, _campaign(request, campaign_id))
 
