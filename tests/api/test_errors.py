@@ -94,3 +94,10 @@ def test_failures_outside_the_api_views_still_answer_json_on_api_paths():
         assert_error(views.server_error(request), 500, "server_error")
         page = views.server_error(RequestFactory().get("/campaigns/"))
         assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_a_body_django_cannot_parse_is_the_clients_fault(client, world):
+    """Found by the fuzzer: a multipart type without boundary made the failed-login bookkeeping raise."""
+    response = client.post("/api/v1/auth/token", '{"username": "", "password": "x"}', content_type="multipart/form-data")
+    assert_error(response, 400, "bad_request")
