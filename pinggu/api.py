@@ -1,7 +1,8 @@
 """/api/v1: one NinjaAPI with every app's router and one error format."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -11,7 +12,7 @@ from pinggu.accounts.api import router as auth_router
 from pinggu.accounts.api_auth import api_auth
 from pinggu.campaigns.api import router as campaigns_router
 from pinggu.campaigns.api import units_router
-from pinggu.errors import ApiError, DomainError
+from pinggu.errors import ApiError, DomainError, unexpected_api_error
 from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.exports.api import router as oversight_router
@@ -67,3 +68,17 @@ def _not_found(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     return ApiError.response(exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+@api.exception_handler(MultiPartParserError)
+def _bad_request(request, exc):
+    # A body Django cannot parse (a multipart type without boundary) or refuses
+    # to (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields): the client's fault.
+    return ApiError.response(400, "bad_request", _("请求内容不正确。"))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    return unexpected_api_error(request, exc)

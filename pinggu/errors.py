@@ -4,9 +4,15 @@ Services raise DomainError (or an app's subclass); the API answers it as {"error
 with its status, and the web shows the message.
 """
 
+from collections.abc import Callable
 from typing import Any
 
-from django.http import JsonResponse
+from django.core import signals
+from django.db import DatabaseError, DataError, IntegrityError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.log import log_response
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 
 class DomainError(Exception):
@@ -26,3 +32,60 @@ class ApiError(DomainError):
     def response(status: int, code: str, message: Any, **extra: Any) -> JsonResponse:
         return JsonResponse({"error": code, "message": str(message), **extra}, status=status,
                             json_dumps_params={"ensure_ascii": False})
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def failure_response(exc: BaseException | None) -> JsonResponse:
+    """The answer to an exception nothing expected: 503 while the database cannot be used, else 500."""
+    # Integrity and data errors are bugs that let bad input through, not an
+    # outage: "try again later" would mislead.
+    if isinstance(exc, DatabaseError) and not isinstance(exc, (IntegrityError, DataError)):
+        return ApiError.response(503, "database_unavailable", _("数据库暂时不可用，请稍后再试。"))
+    return ApiError.response(500, "server_error", _("服务器内部错误，请稍后再试；如果一直出现，请联系管理员。"))
+
+
+def unexpected_api_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """For the API's exception handlers: answer JSON, but report the failure exactly as Django reports its own 500s."""
+    signals.got_request_exception.send(sender=None, request=request)
+    response = failure_response(exc)
+    log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request, exception=exc)
+    return response
+
+
+# Answers Django or ninja produce themselves, with an HTML or empty body.
+_CODES = {
+    400: ("bad_request", gettext_noop("请求内容不正确。")),
+    404: ("not_found", gettext_noop("找不到该地址。")),
+    405: ("method_not_allowed", gettext_noop("该地址不支持这种请求方法。")),
+    413: ("too_large", gettext_noop("请求内容过大。")),
+    416: ("range_not_satisfiable", gettext_noop("请求的字节范围超出文件大小。")),
+}
+# Describe the body being replaced; every other header (Allow, Content-Range, the security headers) still applies.
+_BODY_HEADERS = {"content-type", "content-length", "content-disposition", "content-encoding", "content-language"}
+
+
+class ApiErrorsAsJsonMiddleware:
+    """Under /api/ every error is JSON with an `error` code, whoever answered it.
+
+    The URL resolver's 404 and ninja's 405 for a known path with another method
+    are HTML or plain text otherwise. Must come first in MIDDLEWARE so that it
+    also sees the answers of the other middleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code < 400 or not is_api(request) or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        code, message = _CODES.get(response.status_code, ("error", gettext_noop("请求失败。")))
+        converted = ApiError.response(response.status_code, code, _(message))
+        for header, value in response.items():
+            if header.lower() not in _BODY_HEADERS:
+                converted[header] = value
+        converted.cookies = response.cookies
+        return converted

@@ -82,7 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "pinggu.site.limits.RequestSizeLimitMiddleware",  # first: refuses before anything reads the body
+    "pinggu.errors.ApiErrorsAsJsonMiddleware",  # first: it rewrites the other middleware's error answers too
+    "pinggu.site.limits.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,6 +2,8 @@ from django.urls import include, path
 
 from .api import api
 
+handler500 = "pinggu.site.views.server_error"
+
 urlpatterns = [
     path("", include("pinggu.site.urls")),
     path("accounts/", include("pinggu.accounts.urls")),

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from pinggu.api_types import Id, Limit, Offset, OptionalWord, responses
 from pinggu.campaigns.models import Unit
 from pinggu.errors import ApiError
 from pinggu.textlimits import max_length
@@ -28,7 +29,7 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
-@router.post("/token", auth=None, response={200: TokenOut}, summary="取得 API 令牌")
+@router.post("/token", auth=None, response=responses({200: TokenOut}, 429), summary="取得 API 令牌")
 def token(request, creds: Credentials):
     user = authenticate(request, username=creds.username, password=creds.password)
     if user is None:
@@ -57,7 +58,7 @@ class PasswordIn(Schema):
     new_password: str = Field(max_length=PASSWORD_MAX)
 
 
-@router.post("/password", auth=None, summary="修改密码（首次登录须先修改）")
+@router.post("/password", auth=None, response=responses(None, 429), summary="修改密码（首次登录须先修改）")
 def change_password(request, body: PasswordIn):
     user = authenticate(request, username=body.username, password=body.old_password)
     if user is None:
@@ -81,7 +82,7 @@ class UserIn(Schema):
     display_name: str = Field("", max_length=max_length(User, "display_name"))
 
 
-@users_router.post("", response={201: dict}, summary="新建账户（组织单位）；不填密码则生成一次性密码并只返回这一次")
+@users_router.post("", response=responses({201: dict}, 409), summary="新建账户（组织单位）；不填密码则生成一次性密码并只返回这一次")
 def create_user(request, body: UserIn):
     if not permissions.can_manage_campaigns(request.auth):
         raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
@@ -104,13 +105,12 @@ def create_user(request, body: UserIn):
 audit_router = Router(tags=["audit"])
 
 
-@audit_router.get("", summary="审计日志（组织单位）")
-def audit(request, campaign: Optional[int] = None, unit: Optional[str] = None, action: Optional[str] = None,
-          since: Optional[datetime] = None, limit: int = 500, offset: int = 0):
+@audit_router.get("", response=responses(), summary="审计日志（组织单位）")
+def audit(request, campaign: Optional[Id] = None, unit: OptionalWord = None, action: OptionalWord = None,
+          since: Optional[datetime] = None, limit: Limit = 500, offset: Offset = 0):
     if not permissions.can_manage_campaigns(request.auth):
         raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
     events = audit_log.filtered(campaign=campaign, unit=unit, action=action, since=since)
-    limit = max(1, min(limit, 5000))
     return {
         "count": events.count(),
         "events": [audit_log.as_dict(e) for e in events[offset:offset + limit]],

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.api_types import Id, UnitCode, responses
 from pinggu.errors import ApiError
 from pinggu.textlimits import REASON, max_length
 
@@ -37,13 +38,13 @@ def unit_out(unit):
             "contact_phone": unit.contact_phone, "contact_email": unit.contact_email}
 
 
-@units_router.get("", summary="单位列表")
+@units_router.get("", response=responses(), summary="单位列表")
 def list_units(request):
     require(permissions.can_view_units(request.auth))
     return [unit_out(u) for u in Unit.objects.alive().select_related("kind")]
 
 
-@units_router.post("", response={201: dict}, summary="新建单位")
+@units_router.post("", response=responses({201: dict}, 409), summary="新建单位")
 def create_unit(request, body: UnitIn):
     require(permissions.can_manage_campaigns(request.auth))
     unit = services.create_unit(**body.dict(), user=request.auth, request=request)
@@ -109,7 +110,7 @@ def visible_campaign(request, campaign_id):
     return campaign
 
 
-@router.get("", summary="评估任务列表")
+@router.get("", response=responses(), summary="评估任务列表")
 def list_campaigns(request):
     campaigns = permissions.campaigns_visible_to(request.auth).prefetch_related(
         "framework_links__unit_kind", "framework_links__framework"
@@ -117,7 +118,7 @@ def list_campaigns(request):
     return [campaign_out(c) for c in campaigns]
 
 
-@router.post("", response={201: dict}, summary="新建评估任务")
+@router.post("", response=responses({201: dict}, 409), summary="新建评估任务")
 def create_campaign(request, body: CampaignIn):
     require(permissions.can_manage_campaigns(request.auth))
     data = body.dict()
@@ -127,13 +128,13 @@ def create_campaign(request, body: CampaignIn):
     return Status(201, campaign_out(campaign))
 
 
-@router.get("/{int:campaign_id}", summary="评估任务详情")
-def get_campaign(request, campaign_id: int):
+@router.get("/{int:campaign_id}", response=responses(None, 404), summary="评估任务详情")
+def get_campaign(request, campaign_id: Id):
     return campaign_out(visible_campaign(request, campaign_id))
 
 
-@router.patch("/{int:campaign_id}", summary="修改评估任务（含状态 state）")
-def patch_campaign(request, campaign_id: int, body: CampaignPatch):
+@router.patch("/{int:campaign_id}", response=responses(None, 404, 409), summary="修改评估任务（含状态 state）")
+def patch_campaign(request, campaign_id: Id, body: CampaignPatch):
     require(permissions.can_manage_campaigns(request.auth))
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     data = body.dict(exclude_unset=True)
@@ -148,8 +149,8 @@ class EnrollIn(Schema):
     unit_codes: list[str]
 
 
-@router.post("/{int:campaign_id}/enrollments", response={201: dict}, summary="报名参评单位")
-def enroll(request, campaign_id: int, body: EnrollIn):
+@router.post("/{int:campaign_id}/enrollments", response=responses({201: dict}, 404, 409), summary="报名参评单位")
+def enroll(request, campaign_id: Id, body: EnrollIn):
     require(permissions.can_manage_campaigns(request.auth))
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     units = list(Unit.objects.alive().select_related("kind").filter(code__in=body.unit_codes))
@@ -190,16 +191,16 @@ class ExtensionIn(Schema):
     reason: str = Field(max_length=max_length(Enrollment, "extension_reason"))
 
 
-@router.post("/{int:campaign_id}/units/{unit_code}/reopen", summary="退回（重新开放）该单位的报送")
-def reopen(request, campaign_id: int, unit_code: str, body: ReasonIn):
+@router.post("/{int:campaign_id}/units/{unit_code}/reopen", response=responses(None, 404, 409), summary="退回（重新开放）该单位的报送")
+def reopen(request, campaign_id: Id, unit_code: UnitCode, body: ReasonIn):
     require(permissions.can_manage_campaigns(request.auth))
     enrollment = visible_enrollment(request, campaign_id, unit_code)
     services.reopen(enrollment, body.reason, user=request.auth, request=request)
     return enrollment_out(enrollment)
 
 
-@router.post("/{int:campaign_id}/units/{unit_code}/extension", summary="为该单位延期")
-def extension(request, campaign_id: int, unit_code: str, body: ExtensionIn):
+@router.post("/{int:campaign_id}/units/{unit_code}/extension", response=responses(None, 404, 409), summary="为该单位延期")
+def extension(request, campaign_id: Id, unit_code: UnitCode, body: ExtensionIn):
     require(permissions.can_manage_campaigns(request.auth))
     enrollment = visible_enrollment(request, campaign_id, unit_code)
     services.extend(enrollment, _aware(body.deadline, "deadline"), body.reason, user=request.auth, request=request)

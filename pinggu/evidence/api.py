@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.api_types import CheckpointCode, Id, UnitCode, file_download, responses
 from pinggu.campaigns.api import enrollment_out, visible_enrollment
 from pinggu.campaigns.services import iso_local
 from pinggu.errors import ApiError
@@ -43,8 +44,8 @@ def _tree(nodes):
     ]
 
 
-@router.get("/{int:campaign_id}/units/{unit_code}/checklist", summary="单位清单与填报情况")
-def checklist(request, campaign_id: int, unit_code: str):
+@router.get("/{int:campaign_id}/units/{unit_code}/checklist", response=responses(None, 404), summary="单位清单与填报情况")
+def checklist(request, campaign_id: Id, unit_code: UnitCode):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
     roots, progress = services.checklist(enrollment)
     return {**enrollment_out(enrollment, progress), "framework": enrollment.framework.code, "indicators": _tree(roots)}
@@ -52,11 +53,11 @@ def checklist(request, campaign_id: int, unit_code: str):
 
 @router.post(
     "/{int:campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/evidence",
-    response={200: dict, 201: dict},
+    response=responses({200: dict, 201: dict}, 404, 409, 410),
     summary="上传材料（multipart: file, note）或添加链接（JSON: url, note）",
     description="同一考核点重复上传相同内容时返回 200 和已有记录（duplicate: true），不会重复保存。",
 )
-def add_evidence(request, campaign_id: int, unit_code: str, checkpoint_code: str):
+def add_evidence(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: CheckpointCode):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
     services.ensure_can_edit(request.auth, enrollment)
     if request.content_type == "multipart/form-data":
@@ -82,36 +83,38 @@ class ResponseIn(Schema):
     note: str = Field("", max_length=max_length(Response, "note"))
 
 
-@router.put("/{int:campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response", summary="填写说明或标记不适用")
-def set_response(request, campaign_id: int, unit_code: str, checkpoint_code: str, body: ResponseIn):
+@router.put("/{int:campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response", response=responses(None, 404, 409, 410),
+            summary="填写说明或标记不适用")
+def set_response(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: CheckpointCode, body: ResponseIn):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
     response = services.set_response(enrollment, checkpoint_code, status=body.status, note=body.note,
                                      user=request.auth, request=request)
     return {"checkpoint": checkpoint_code, "status": response.status, "note": response.note}
 
 
-@router.post("/{int:campaign_id}/units/{unit_code}/submit", summary="确认报送")
-def submit(request, campaign_id: int, unit_code: str):
+@router.post("/{int:campaign_id}/units/{unit_code}/submit", response=responses(None, 404, 409, 410), summary="确认报送")
+def submit(request, campaign_id: Id, unit_code: UnitCode):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
     empty = services.submit(enrollment, user=request.auth, request=request)
     return {**enrollment_out(enrollment), "empty_points": [cp.code for cp in empty]}
 
 
-@evidence_router.get("/{int:evidence_id}/download", summary="下载材料（总是作为附件）")
-def download(request, evidence_id: int) -> FileResponse:
+@evidence_router.get("/{int:evidence_id}/download", response=responses({200: None}, 404),
+                     openapi_extra=file_download("application/octet-stream"), summary="下载材料（总是作为附件）")
+def download(request, evidence_id: Id) -> FileResponse:
     return file_response(request, visible_evidence(request.auth, evidence_id))
 
 
-@evidence_router.delete("/{int:evidence_id}", summary="删除材料（软删除，组织单位可恢复）")
-def delete(request, evidence_id: int):
+@evidence_router.delete("/{int:evidence_id}", response=responses(None, 404, 409, 410), summary="删除材料（软删除，组织单位可恢复）")
+def delete(request, evidence_id: Id):
     item = visible_evidence(request.auth, evidence_id)
     services.delete(item, user=request.auth, request=request)
     item.refresh_from_db()
     return evidence_out(item)
 
 
-@evidence_router.post("/{int:evidence_id}/restore", summary="恢复已删除的材料（组织单位）")
-def restore(request, evidence_id: int):
+@evidence_router.post("/{int:evidence_id}/restore", response=responses(None, 404, 409, 410), summary="恢复已删除的材料（组织单位）")
+def restore(request, evidence_id: Id):
     if not permissions.can_view_deleted_evidence(request.auth):
         raise ApiError(403, "forbidden", _("只有组织单位可以恢复已删除的材料。"))
     item = visible_evidence(request.auth, evidence_id)

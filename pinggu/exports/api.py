@@ -5,12 +5,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.api_types import Id, OptionalCodeList, OptionalWord, Word, file_download, responses
 from pinggu.campaigns import progress, reminders
 from pinggu.campaigns.models import ReminderBatch
 from pinggu.errors import ApiError
 from pinggu.textlimits import max_length
 
 from . import views
+from .views import DOCX, XLSX
 
 router = Router(tags=["oversight"])
 
@@ -24,21 +26,23 @@ def _campaign(request, campaign_id):
     return campaign
 
 
-@router.get("/{int:campaign_id}/progress", summary="各单位报送进度")
-def campaign_progress(request, campaign_id: int, kind: Optional[str] = None, state: Optional[str] = None, sort: str = "unit_name"):
+@router.get("/{int:campaign_id}/progress", response=responses(None, 404), summary="各单位报送进度")
+def campaign_progress(request, campaign_id: Id, kind: OptionalWord = None, state: OptionalWord = None, sort: Word = "unit_name"):
     campaign = _campaign(request, campaign_id)
     items = progress.rows(progress.visible_enrollments(request.auth, campaign))
     shown = progress.filter_and_sort(items, kind=kind, state=state, sort=sort.lstrip("-"), descending=sort.startswith("-"))
     return {"units": [r.as_api() for r in shown], "totals": progress.totals(shown)}
 
 
-@router.get("/{int:campaign_id}/export/progress.xlsx", summary="导出进度 Excel")
-def export_progress(request, campaign_id: int):
+@router.get("/{int:campaign_id}/export/progress.xlsx", response=responses({200: None}, 404), openapi_extra=file_download(XLSX), summary="导出进度 Excel")
+def export_progress(request, campaign_id: Id):
     return views.progress_response(request, _campaign(request, campaign_id))
 
 
-@router.get("/{int:campaign_id}/export/evidence.zip", summary="下载材料包 ZIP（units=CODE,CODE 可选；整任务的包支持断点续传）")
-def export_bundle(request, campaign_id: int, units: Optional[str] = None):
+@router.get("/{int:campaign_id}/export/evidence.zip", response=responses({200: None, 206: None}, 404, 416),
+            openapi_extra=file_download("application/zip", (200, 206)),
+            summary="下载材料包 ZIP（units=CODE,CODE 可选；整任务的包支持断点续传）")
+def export_bundle(request, campaign_id: Id, units: OptionalCodeList = None):
     codes = [c.strip() for c in (units or "").split(",") if c.strip()] or None
     campaign = _campaign(request, campaign_id)
     try:
@@ -47,8 +51,8 @@ def export_bundle(request, campaign_id: int, units: Optional[str] = None):
         raise ApiError(404, "not_found", _("有单位不存在或无权查看。")) from None
 
 
-@router.get("/{int:campaign_id}/export/notice.docx", summary="导出通知 Word")
-def export_notice(request, campaign_id: int):
+@router.get("/{int:campaign_id}/export/notice.docx", response=responses({200: None}, 404), openapi_extra=file_download(DOCX), summary="导出通知 Word")
+def export_notice(request, campaign_id: Id):
     return views.notice_response(request, _campaign(request, campaign_id))
 
 
@@ -59,8 +63,8 @@ class ReminderIn(Schema):
     force: bool = False
 
 
-@router.post("/{int:campaign_id}/reminders", response={201: dict}, summary="催报（按单位或 filter: not_submitted | has_empty）")
-def remind(request, campaign_id: int, body: ReminderIn):
+@router.post("/{int:campaign_id}/reminders", response=responses({201: dict}, 404, 409), summary="催报（按单位或 filter: not_submitted | has_empty）")
+def remind(request, campaign_id: Id, body: ReminderIn):
     campaign = _campaign(request, campaign_id)
     if not permissions.can_send_reminders(request.auth):
         raise ApiError(403, "forbidden", _("只有组织单位可以催报。"))
@@ -73,8 +77,8 @@ def remind(request, campaign_id: int, body: ReminderIn):
     return Status(201, reminders.as_api(batch))
 
 
-@router.get("/{int:campaign_id}/reminders/{int:batch_id}", summary="催报结果")
-def reminder_batch(request, campaign_id: int, batch_id: int):
+@router.get("/{int:campaign_id}/reminders/{int:batch_id}", response=responses(None, 404), summary="催报结果")
+def reminder_batch(request, campaign_id: Id, batch_id: Id):
     campaign = _campaign(request, campaign_id)
     # The same rule as the web page: a batch lists every unit's status and address.
     if not permissions.can_send_reminders(request.auth):

@@ -6,6 +6,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pinggu.accounts import permissions
+from pinggu.api_types import FrameworkCode, Version, responses
 from pinggu.errors import ApiError
 
 from . import importing, services
@@ -28,7 +29,7 @@ def _require(allowed):
         raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
 
 
-@router.get("", response=list[FrameworkSummary], summary="指标体系列表（每个代码的最新版本）")
+@router.get("", response=responses({200: list[FrameworkSummary]}), summary="指标体系列表（每个代码的最新版本）")
 def list_frameworks(request, all_versions: bool = False):
     _require(permissions.can_view_frameworks(request.auth))
     return [
@@ -40,7 +41,7 @@ def list_frameworks(request, all_versions: bool = False):
     ]
 
 
-@router.post("/import", response={201: dict}, summary="导入指标体系（xlsx、yaml 或 json）")
+@router.post("/import", response=responses({201: dict}, 409), summary="导入指标体系（xlsx、yaml 或 json）")
 def import_framework(
     request,
     file: UploadedFile = File(...),
@@ -64,8 +65,8 @@ def import_framework(
     return Status(201, body)
 
 
-@router.get("/{code}", summary="指标体系详情（树形）")
-def get_framework(request, code: str, version: Optional[int] = None):
+@router.get("/{code}", response=responses(None, 404), summary="指标体系详情（树形）")
+def get_framework(request, code: FrameworkCode, version: Optional[Version] = None):
     _require(permissions.can_view_frameworks(request.auth))
     framework = services.get_framework(code, version)
     if framework is None:

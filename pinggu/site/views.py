@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from pinggu.errors import ApiError
+from pinggu.errors import ApiError, failure_response, is_api
 
 from .middleware import is_storage_full, storage_full_response
 
@@ -24,8 +24,12 @@ def csrf_failure(request, reason=""):
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """The 500 handler. A full disk often strikes before any view runs (the CSRF check reads the
-    upload into a temp file), where StorageFullMiddleware cannot see it: say so here too."""
+    """handler500: what escaped every view and middleware. A full disk often strikes before any view
+    runs (the CSRF check reads the upload into a temp file), where StorageFullMiddleware cannot see it.
+    API clients get JSON, 503 when it was the database."""
     if is_storage_full(sys.exc_info()[1]):
         return storage_full_response(request)
+    if is_api(request):
+        # Django calls this while handling the exception, so it is still current.
+        return failure_response(sys.exception())
     return defaults.server_error(request)
