@@ -42,9 +42,10 @@ class ErrorOut(Schema):
 
 
 # Any operation can meet these: a malformed request, a missing or expired token
-# (or a CSRF failure with the session cookie), a permission check, an unexpected
-# failure, the database being unavailable.
-COMMON_ERRORS = (400, 401, 403, 500, 503)
+# (or a CSRF failure with the session cookie), a permission check, a body over the
+# size limit (refused on Content-Length before routing), an unexpected failure,
+# the database or the disk being unavailable.
+COMMON_ERRORS = (400, 401, 403, 413, 500, 503)
 
 
 def responses(ok: dict[int, Any] | None = None, *errors: int) -> dict[int, Any]:

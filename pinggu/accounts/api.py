@@ -43,7 +43,7 @@ def token(request, creds: Credentials):
     return {"token": raw, "expires_at": tok.expires_at}
 
 
-@router.delete("/token", summary="撤销当前使用的 API 令牌（退出）")
+@router.delete("/token", response=responses(), summary="撤销当前使用的 API 令牌（退出）")
 def revoke_token(request):
     token = getattr(request, "api_token", None)
     if token is None:
