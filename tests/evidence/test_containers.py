@@ -1,5 +1,6 @@
 """Office and OFD packages are checked from their ZIP directory without reading all of it."""
 
+import csv
 import io
 import struct
 import time
@@ -8,6 +9,7 @@ import zipfile
 
 import pytest
 from django.core.files import File
+from openpyxl import load_workbook
 
 from pinggu.evidence import filetypes, services
 from pinggu.evidence.models import Evidence
@@ -118,3 +120,16 @@ def test_declared_expansion_ratio():
     assert summary.suspicious_ratio and summary.ratio > 1000
     assert filetypes.identify("炸弹.docx", bomb) == ("docx", None)  # accepted: it is never unpacked here
 
+
+def test_suspected_bomb_flagged_in_the_manifest(client, world):
+    _add(world, upload_file("炸弹.docx", declared_bomb()))
+    _add(world, upload_file("正常.docx", HONEST))
+    client.force_login(world.organizer)
+    response = client.get(f"/campaigns/{world.campaign.pk}/export/evidence.zip")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    assert rows[0][-1] == "提示"
+    warnings = {row[4]: row[-1] for row in rows[1:]}
+    assert "压缩炸弹" in warnings["炸弹.docx"] and warnings["正常.docx"] == ""
+    xlsx = load_workbook(io.BytesIO(archive.read("manifest.xlsx"))).active
+    assert [c.value for c in next(xlsx.iter_rows(max_row=1))][-1] == "提示"
