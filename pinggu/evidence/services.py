@@ -147,6 +147,12 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
             _("“%(n)s”的内容与扩展名 .%(e)s 不符（可能是改了扩展名的其他文件），未上传。") % {"n": name, "e": ext},
             code="content_mismatch", status=400,
         )
+    if problem == "too_many_entries":
+        raise EvidenceError(
+            _("“%(n)s”内含文件超过 %(m)s 个（或目录过大），不像正常的 .%(e)s 文档，未上传。")
+            % {"n": name, "m": filetypes.MAX_ENTRIES, "e": ext},
+            code="too_many_entries", status=400,
+        )
     sha256, crc32, size = _digest(upload)
     duplicate = Evidence.objects.alive().filter(response__enrollment=enrollment, response__checkpoint=checkpoint, sha256=sha256).first()
     if duplicate:

@@ -2,9 +2,9 @@
 
 Layout: 单位/考核点编号 简称/原文件名, a 说明.txt per unit (notes, links, 不适用 reasons)
 and at the root manifest.csv and manifest.xlsx (unit, point, file, size, SHA-256,
-uploader, time). Files are stored, not recompressed (evidence is mostly compressed
-already), so the total length is known before the first byte is sent; ZIP64 is
-used past 4 GB and names carry the UTF-8 flag. Deleted files are left out.
+uploader, time, a warning for a suspected zip bomb). Files are stored, not recompressed
+(evidence is mostly compressed already), so the total length is known before the first
+byte is sent; ZIP64 is used past 4 GB and names carry the UTF-8 flag. Deleted files are left out.
 """
 
 import csv
@@ -18,6 +18,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from zipstream import ZipStream
 
+from pinggu.evidence import filetypes
 from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.exports import safe_cell
 from pinggu.frameworks.models import Checkpoint
@@ -27,7 +28,7 @@ from .names import UniqueNames, windows_safe
 CHUNK = 1024 * 1024  # large reads: fewer trips through Python per byte
 STATUS_TEXT = {ResponseStatus.EMPTY: "未填报", ResponseStatus.DONE: "已填报", ResponseStatus.NOT_APPLICABLE: "不适用",
                ResponseStatus.RETURNED: "已退回"}
-MANIFEST_HEADER = ["单位", "单位代码", "考核点", "包内路径", "原文件名", "大小（字节）", "SHA-256", "上传人", "上传时间"]
+MANIFEST_HEADER = ["单位", "单位代码", "考核点", "包内路径", "原文件名", "大小（字节）", "SHA-256", "上传人", "上传时间", "提示"]
 
 
 def short_title(text, limit=16):
@@ -114,6 +115,26 @@ class Plan:
         return ("\ufeff" + "\r\n".join(lines)).encode("utf-8")
 
 
+def package_warning(item: Evidence) -> str:
+    """A warning for the manifest when an Office/OFD file declares an absurd expansion (a zip bomb).
+
+    Read from the file's ZIP directory at export time, so no column is stored; the
+    server never unpacks the file, but whoever opens the bundle might.
+    """
+    if item.file_type not in filetypes.PACKAGE_EXTENSIONS:
+        return ""
+    try:
+        with default_storage.open(item.file.name, "rb") as fh:
+            package = filetypes.inspect_package(fh)
+    except filetypes.TooManyEntries:
+        return "内含文件过多，未检查，请谨慎打开"  # stored before uploads were limited
+    except OSError:
+        return ""
+    if package is None or not package.suspicious_ratio:
+        return ""
+    return f"疑似压缩炸弹：声明解压后约为文件大小的 {package.ratio:,.0f} 倍，请勿打开或解压"
+
+
 def _manifest_csv(rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -127,7 +148,7 @@ def _manifest_xlsx(rows):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("清单")
     ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHI", (24, 12, 8, 60, 40, 14, 66, 14, 20)):
+    for col, width in zip("ABCDEFGHIJ", (24, 12, 8, 60, 40, 14, 66, 14, 20, 40)):
         ws.column_dimensions[col].width = width
     ws.append(MANIFEST_HEADER)
     for row in rows:
@@ -173,6 +194,9 @@ def _read(name, next_name):
 def zip_stream(plan):
     """A ZipStream whose len() is the exact byte length; iterate it to get the bytes."""
     files, notes, manifest = plan.entries()
+    # entries() appends a manifest row with each file; the warnings are read here, not
+    # there, so that pages which only count the files do not open them.
+    manifest = [row + [package_warning(item)] for row, (_, item) in zip(manifest, files, strict=True)]
     zs = ZipStream(sized=True)
     zs.add(_manifest_csv(manifest), "manifest.csv")
     zs.add(_manifest_xlsx(manifest), "manifest.xlsx")

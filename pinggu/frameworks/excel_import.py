@@ -5,6 +5,7 @@ optional 分值/权重, 采样方式, 说明, 扣分规则, 加分项, 单项否
 in any order. Parents are given by vertically merged cells or by blank cells
 meaning "same as above"; a cell merged across level columns means the deeper
 level is absent on that branch. Each sheet with such a header is one framework.
+Workbooks and sheets larger than any checklist (MAX_* below) are refused.
 """
 
 import hashlib
@@ -15,6 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.cell_range import CellRange
+
+from pinggu.evidence import filetypes
 
 from . import schema
 from .models import Sampling
@@ -36,6 +42,14 @@ _SAMPLING_WORDS = {
 }
 _TRUE_WORDS = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "加分项", "单项否决", "否决"}
 _RULE_POINTS = re.compile(r"扣\s*(\d+(?:\.\d+)?)\s*分")
+# Far beyond any real checklist (the notice's have about a hundred rows and a dozen columns),
+# and small enough that an import stays a matter of seconds.
+MAX_ROWS = 5_000
+MAX_COLUMNS = 50
+MAX_CELLS = 200_000  # non-empty cells plus cells covered by merged ranges, per sheet
+# The workbook's XML, as its ZIP directory declares it: openpyxl parses a sheet twice (once
+# looking for its dimension), at about 7 MB a second.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 
 
 def _level_of(header):
@@ -117,23 +131,63 @@ def _target_for(col, prefix, header, level_by_name):
     return max(left)[1] if left else "cp"
 
 
-class _Sheet:
-    """Cell values with merged ranges resolved to their top-left cell."""
+class _TooLarge(Exception):
+    """A sheet past MAX_ROWS, MAX_COLUMNS or MAX_CELLS, reported where the limit was crossed."""
 
-    def __init__(self, ws):
-        self.ws = ws
-        self.origin = {}
-        for rng in ws.merged_cells.ranges:
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    self.origin[(r, c)] = (rng.min_row, rng.min_col)
+    def __init__(self, title: str, what: str, row: int, column: int):
+        message = {
+            "rows": _("工作表“%(s)s”超过 %(n)d 行，未导入。") % {"s": title, "n": MAX_ROWS},
+            "columns": _("工作表“%(s)s”超过 %(n)d 列，未导入。") % {"s": title, "n": MAX_COLUMNS},
+            "cells": _("工作表“%(s)s”的单元格（含合并区域）超过 %(n)d 个，未导入。") % {"s": title, "n": MAX_CELLS},
+        }[what]
+        # A workbook may carry a large data sheet beside its checklist: naming the sheet to import skips it.
+        message = _("%(problem)s如果它不是指标清单，请指定只导入清单所在的工作表。") % {"problem": message}
+        self.problem = {"sheet": title, "row": row, "column": get_column_letter(column), "message": message}
+
+
+class _Sheet:
+    """Cell values with merged ranges resolved to their top-left cell.
+
+    Read with openpyxl's sheet parser directly: its public readers cost in proportion to what a
+    sheet claims rather than what it holds (read-only rows are padded out to the declared
+    dimension, and a full load makes an object for every cell of every merged range, so a 13 KB
+    file claiming A1:XFD1048576 never finishes). Only cells present in the file are visited, and
+    merged ranges are clipped to where the values are.
+    """
+
+    def __init__(self, ws: ReadOnlyWorksheet):
+        self.title = ws.title
         self.values = {}
-        for row in ws.iter_rows():
-            for cell in row:
-                value = cell.value
-                if value is not None and (not isinstance(value, str) or value.strip()):
-                    self.values[(cell.row, cell.column)] = value
-        self.max_row = ws.max_row
+        with ws._get_source() as source:
+            parser = WorkSheetParser(source, ws._shared_strings, data_only=True, epoch=ws.parent.epoch,
+                                     date_formats=ws.parent._date_formats, timedelta_formats=ws.parent._timedelta_formats)
+            for _row, cells in parser.parse():
+                for cell in cells:
+                    value = cell["value"]
+                    if value is not None and (not isinstance(value, str) or value.strip()):
+                        self._keep(cell["row"], cell["column"], value)
+            merged = parser.merged_cells.mergeCell if parser.merged_cells else []
+        self.max_row = max((r for r, _c in self.values), default=0)
+        self.max_col = max((c for _r, c in self.values), default=0)
+        self.origin = {}
+        for ref in merged:
+            rng = CellRange(ref.ref)
+            rows = range(rng.min_row, min(rng.max_row, self.max_row) + 1)
+            cols = range(rng.min_col, min(rng.max_col, self.max_col) + 1)
+            if len(self.values) + len(self.origin) + len(rows) * len(cols) > MAX_CELLS:
+                raise _TooLarge(self.title, "cells", rng.min_row, rng.min_col)
+            for r in rows:
+                for c in cols:
+                    self.origin[(r, c)] = (rng.min_row, rng.min_col)
+
+    def _keep(self, row: int, col: int, value) -> None:
+        if row > MAX_ROWS:
+            raise _TooLarge(self.title, "rows", row, col)
+        if col > MAX_COLUMNS:
+            raise _TooLarge(self.title, "columns", row, col)
+        self.values[(row, col)] = value
+        if len(self.values) > MAX_CELLS:
+            raise _TooLarge(self.title, "cells", row, col)
 
     def raw(self, r, c):
         return self.values.get(self.origin.get((r, c), (r, c)))
@@ -149,14 +203,43 @@ def _loc(sheet_name, row, columns):
     return {"sheet": sheet_name, "row": row, "columns": {k: get_column_letter(v) for k, v in columns.items() if v}}
 
 
+def _unreadable() -> FrameworkError:
+    return FrameworkError(
+        _("无法读取 Excel 文件。"),
+        problems=[{"sheet": None, "row": None, "column": None, "message": _("文件不是有效的 .xlsx 工作簿（旧版 .xls 请先另存为 .xlsx）。")}],
+    )
+
+
+def _read_sheet(ws: ReadOnlyWorksheet) -> _Sheet:
+    try:
+        return _Sheet(ws)
+    except _TooLarge as exc:
+        raise FrameworkError(_("文件过大。"), code="too_large", problems=[exc.problem]) from None
+    except Exception:  # a damaged sheet: openpyxl and the XML parser raise many types
+        raise _unreadable() from None
+
+
+def _check_unpacked_size(fileobj) -> None:
+    """Refuse before openpyxl opens the ZIP: its directory and its XML are read whole."""
+    try:
+        package = filetypes.inspect_package(fileobj)
+        too_large = package is not None and package.declared_size > MAX_UNPACKED_BYTES
+    except filetypes.TooManyEntries:
+        too_large = True
+    if too_large:
+        message = _("工作簿解压后超过 %(n)d MB 或内含文件过多，不像指标清单，未导入。") % {"n": MAX_UNPACKED_BYTES // 2**20}
+        raise FrameworkError(_("文件过大。"), code="too_large", problems=[{"sheet": None, "row": None, "column": None, "message": message}])
+
+
 def parse_sheet(ws, defaults):
     """One sheet to a framework dict (with _loc on every node), or (None, problems)."""
     problems = schema.Problems()
-    sheet = _Sheet(ws)
+    sheet = _read_sheet(ws)
+    all_cols = range(1, sheet.max_col + 1)
     header = None
     title = ""
     for r in range(1, min(sheet.max_row, 30) + 1):
-        cells = {c: sheet.raw(r, c) for c in range(1, ws.max_column + 1) if sheet.origin_of(r, c) == (r, c)}
+        cells = {c: sheet.raw(r, c) for c in all_cols if sheet.origin_of(r, c) == (r, c)}
         header = _classify(cells)
         if header:
             header.row = r
@@ -177,10 +260,10 @@ def parse_sheet(ws, defaults):
     checkpoint_origins = set()
     checkpoints = []
     for r in range(header.row + 1, sheet.max_row + 1):
-        row_texts = [sheet.text(r, c) for c in range(1, ws.max_column + 1)]
+        row_texts = [sheet.text(r, c) for c in all_cols]
         if not any(row_texts):
             continue
-        if _classify({c: sheet.raw(r, c) for c in range(1, ws.max_column + 1)}):
+        if _classify({c: sheet.raw(r, c) for c in all_cols}):
             continue  # a header repeated after a page break
         path = {}
         changed = False
@@ -327,13 +410,18 @@ def read_workbook(fileobj, *, sheet=None, defaults=None):
     """The frameworks laid out in a workbook (or the named sheet), with `_loc` on every node, and the layout
     problems met on the way. Values are checked once, by importing.read, which reports them by sheet/row/column."""
     defaults = defaults or {}
+    _check_unpacked_size(fileobj)
     try:
-        wb = load_workbook(fileobj, data_only=True)
+        wb = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a non-workbook
-        raise FrameworkError(
-            _("无法读取 Excel 文件。"),
-            problems=[{"sheet": None, "row": None, "column": None, "message": _("文件不是有效的 .xlsx 工作簿（旧版 .xls 请先另存为 .xlsx）。")}],
-        ) from None
+        raise _unreadable() from None
+    try:
+        return _read_sheets(wb, sheet, defaults)
+    finally:
+        wb.close()
+
+
+def _read_sheets(wb, sheet, defaults):
     if sheet is not None:
         if sheet not in wb.sheetnames:
             raise FrameworkError(
