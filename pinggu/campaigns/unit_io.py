@@ -18,6 +18,8 @@ COLUMNS = {"名称": "name", "单位名称": "name", "类型": "kind", "单位�
            "电话": "contact_phone", "联系电话": "contact_phone", "邮箱": "contact_email", "电子邮箱": "contact_email",
            "代码": "code", "单位代码": "code"}
 HEADER = ["名称", "类型", "联系人", "电话", "邮箱", "代码"]
+MAX_ROWS = 5_000
+MAX_COLUMNS = 20
 
 
 def _rows(filename, fileobj):
@@ -27,7 +29,11 @@ def _rows(filename, fileobj):
             wb = load_workbook(fileobj, read_only=True, data_only=True)
         except Exception:
             raise services.CampaignError(_("无法读取 Excel 文件，请确认是 .xlsx 格式。"), code="invalid_file") from None
-        for row in wb.active.iter_rows(values_only=True):
+        # Bounded by what a unit list can hold, not by the size a sheet claims (a hostile file
+        # can claim A1:XFD1048576, and openpyxl pads every row out to the claimed width).
+        for number, row in enumerate(wb.active.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=MAX_ROWS + 1), 1):
+            if number > MAX_ROWS:
+                raise services.CampaignError(_("表格超过 %(n)d 行，请分批导入。") % {"n": MAX_ROWS}, code="too_large")
             yield ["" if v is None else str(v) for v in row]
     elif suffix == ".csv":
         raw = fileobj.read()
