@@ -19,9 +19,13 @@ from .passwords import MAX_LENGTH as PASSWORD_MAX
 router = Router(tags=["auth"])
 
 
+# No control characters (PostgreSQL cannot even store a NUL): refused before authenticate() records the attempt.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class Credentials(Schema):
-    username: str = Field(max_length=150)
-    password: str = Field(max_length=PASSWORD_MAX)
+    username: str = Field(max_length=150, pattern=PRINTABLE)
+    password: str = Field(max_length=PASSWORD_MAX, pattern=PRINTABLE)
 
 
 class TokenOut(Schema):
@@ -53,9 +57,9 @@ def revoke_token(request):
 
 
 class PasswordIn(Schema):
-    username: str = Field(max_length=150)
-    old_password: str = Field(max_length=PASSWORD_MAX)
-    new_password: str = Field(max_length=PASSWORD_MAX)
+    username: str = Field(max_length=150, pattern=PRINTABLE)
+    old_password: str = Field(max_length=PASSWORD_MAX, pattern=PRINTABLE)
+    new_password: str = Field(max_length=PASSWORD_MAX, pattern=PRINTABLE)
 
 
 @router.post("/password", auth=None, response=responses(None, 429), summary="修改密码（首次登录须先修改）")
