@@ -4,11 +4,14 @@ Services raise DomainError (or an app's subclass); the API answers it as {"error
 with its status, and the web shows the message.
 """
 
+import errno
+import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from django.core import signals
-from django.db import DatabaseError, DataError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
@@ -34,12 +37,48 @@ class ApiError(DomainError):
                             json_dumps_params={"ensure_ascii": False})
 
 
+log = logging.getLogger(__name__)
+
+
 def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """API clients, and the pages' own scripts (the workspace uploads files with Accept: application/json)."""
+    return is_api(request) or request.headers.get("Accept", "").startswith("application/json")
+
+
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+_POSTGRES_DISK_FULL = "53100"
+STORAGE_FULL_MESSAGE = gettext_noop("服务器存储空间不足，文件未保存，请稍后再试或联系组织单位。")
+
+
+def is_storage_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it was raised from or while handling, means the disk or quota is full."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+            return True
+        # Django wraps the driver's error; SQLite only says it in words.
+        if isinstance(exc, (sqlite3.OperationalError, OperationalError)) and "database or disk is full" in str(exc):
+            return True
+        if getattr(exc, "sqlstate", None) == _POSTGRES_DISK_FULL:  # psycopg's DiskFull
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def storage_full_json() -> JsonResponse:
+    return ApiError.response(503, "storage_full", _(STORAGE_FULL_MESSAGE))
+
+
 def failure_response(exc: BaseException | None) -> JsonResponse:
-    """The answer to an exception nothing expected: 503 while the database cannot be used, else 500."""
+    """The answer to an exception nothing expected: 503 while the disk is full or the database cannot be
+    used, else 500."""
+    if is_storage_full(exc):
+        return storage_full_json()
     # Integrity and data errors are bugs that let bad input through, not an
     # outage: "try again later" would mislead.
     if isinstance(exc, DatabaseError) and not isinstance(exc, (IntegrityError, DataError)):
@@ -49,6 +88,10 @@ def failure_response(exc: BaseException | None) -> JsonResponse:
 
 def unexpected_api_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """For the API's exception handlers: answer JSON, but report the failure exactly as Django reports its own 500s."""
+    if is_storage_full(exc):
+        # An operating condition, not a bug: logged for the operator, no error report.
+        log.error("存储空间不足：%s %s：%s", request.method, request.path, exc)
+        return failure_response(exc)
     signals.got_request_exception.send(sender=None, request=request)
     response = failure_response(exc)
     log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request, exception=exc)

@@ -2,8 +2,6 @@ from django.urls import include, path
 
 from .api import api
 
-handler500 = "pinggu.site.views.server_error"
-
 urlpatterns = [
     path("", include("pinggu.site.urls")),
     path("accounts/", include("pinggu.accounts.urls")),

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from pinggu.errors import is_api
+
 
 def retry_at():
     # Axes restarts the cool-off on every failure during a lockout, so the
@@ -25,7 +27,7 @@ def lockout_response(request, original_response=None, credentials=None):
     when = retry_at()
     message = lockout_message(when)
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    if request.path.startswith("/api/"):
+    if is_api(request):
         response = JsonResponse(
             {"error": "locked_out", "message": message, "retry_at": timezone.localtime(when).isoformat()}, status=429
         )

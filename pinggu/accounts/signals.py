@@ -1,7 +1,9 @@
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils.translation import ngettext
+
+from pinggu.errors import is_api
 
 from .audit import record
 from .models import ApiToken
@@ -30,7 +32,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 
 def _channel(request):
-    return "api" if request is not None and request.path.startswith("/api/") else "web"
+    return "api" if request is not None and is_api(request) else "web"
 
 
 from axes.signals import user_locked_out  # noqa: E402

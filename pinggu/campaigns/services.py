@@ -12,8 +12,8 @@ from pypinyin import Style, lazy_pinyin
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
 from pinggu.errors import DomainError
-from pinggu.textlimits import REASON, bounded, max_length
 from pinggu.frameworks.models import Framework, UnitKind
+from pinggu.textlimits import REASON, bounded, max_length
 
 from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
 from .signals import campaign_state_changed

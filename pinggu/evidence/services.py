@@ -19,8 +19,8 @@ from pinggu.frameworks.models import Checkpoint
 from pinggu.frameworks.services import load_tree
 
 from . import filetypes
-from .orphans import discard_stored
 from .models import Evidence, EvidenceKind, Response, ResponseStatus
+from .orphans import discard_stored
 
 CHUNK = 1024 * 1024
 

@@ -12,7 +12,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
 from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
-from pinggu.errors import DomainError
+from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
 
@@ -86,7 +86,7 @@ def _point_fragment(request, enrollment, code, error=None, notice=None):
 
 def _respond(request, enrollment, code, error=None, notice=None):
     cell, progress = _point_fragment(request, enrollment, code, error=error, notice=notice)
-    if request.headers.get("Accept", "").startswith("application/json"):
+    if wants_json(request):
         return JsonResponse({"ok": error is None, "message": error or notice or "", "cell": cell, "progress": progress},
                             status=200 if error is None else 400, json_dumps_params={"ensure_ascii": False})
     return HttpResponse(cell + progress.replace('id="progress"', 'id="progress" hx-swap-oob="true"', 1))

@@ -14,7 +14,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from pinggu.campaigns.models import Campaign
-from pinggu.errors import ApiError
+from pinggu.errors import ApiError, wants_json
 from pinggu.evidence import services as evidence
 
 # Routes that take evidence files: their limit is the campaign's own file limit.
@@ -57,7 +57,7 @@ class RequestSizeLimitMiddleware:
         if refusal is None:
             return self.get_response(request)
         status, code, message = refusal
-        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        if wants_json(request):
             response = ApiError.response(status, code, message, ok=False)
         else:
             response = render(request, "site/refused.html", {"message": message}, status=status)

@@ -1,44 +1,22 @@
 """A full disk answers 503 with a message people can act on, instead of a bare 500."""
 
-import errno
 import logging
-import sqlite3
 
-from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from pinggu.errors import ApiError
+from pinggu.errors import STORAGE_FULL_MESSAGE, is_storage_full, storage_full_json, wants_json
 
 log = logging.getLogger(__name__)
 
-FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
-POSTGRES_DISK_FULL = "53100"
-
-
-def is_storage_full(exc: BaseException | None) -> bool:
-    """Whether `exc`, or an error it was raised from or while handling, means the disk or quota is full."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
-            return True
-        # Django wraps the driver's error; SQLite only says it in words.
-        if isinstance(exc, (sqlite3.OperationalError, OperationalError)) and "database or disk is full" in str(exc):
-            return True
-        if getattr(exc, "sqlstate", None) == POSTGRES_DISK_FULL:  # psycopg's DiskFull
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
 
 def storage_full_response(request: HttpRequest) -> HttpResponse:
-    message = _("服务器存储空间不足，文件未保存，请稍后再试或联系组织单位。")
     # The workspace uploads files by script and shows the JSON message next to the file.
-    if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith("application/json"):
-        return ApiError.response(503, "storage_full", message)
+    if wants_json(request):
+        return storage_full_json()
+    message = _(STORAGE_FULL_MESSAGE)
     try:
         return render(request, "503_storage_full.html", {"message": message}, status=503)
     except Exception:

@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from pinggu.errors import ApiError, failure_response, is_api
+from pinggu.errors import ApiError, failure_response, is_api, is_storage_full
 
-from .middleware import is_storage_full, storage_full_response
+from .middleware import storage_full_response
 
 
 @login_required
@@ -18,7 +18,7 @@ def home(request):
 
 def csrf_failure(request, reason=""):
     """A form sent from an expired page: say so in words, not Django's technical page."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return ApiError.response(403, "csrf_failed", _("缺少或无效的 CSRF 令牌：请使用 Bearer 令牌调用 API。"))
     return render(request, "403_csrf.html", status=403)
 

@@ -142,3 +142,18 @@ def test_full_temp_dir_before_the_view_runs(world, settings, tiny_disk, monkeypa
     # (which removes it) must happen before the tmpfs goes away.
     del response, client, f
     gc.collect()
+
+
+def test_api_upload_to_a_full_disk(client, world, settings, tiny_disk):
+    # The real API route: ninja catches the error itself, so the answer is decided in the API's
+    # own failure handler, not by the site's middleware.
+    from ..conftest import token_for
+
+    settings.MEDIA_ROOT = tiny_disk / "files"
+    token = token_for(client, "sub-a")
+    f = io.BytesIO(PDF + b"%" * (200 * 1024))
+    f.name = "大文件.pdf"
+    response = client.post(f"/api/v1/campaigns/{world.campaign.pk}/units/unit-a/checkpoints/C01/evidence", {"file": f},
+                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 503
+    assert response.json() == {"error": "storage_full", "message": MESSAGE}
