@@ -4,6 +4,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -48,10 +49,40 @@ def _unauthenticated(request, exc):
     return ApiError.response(401, "unauthorized", _("需要登录：请提供有效的 Bearer 令牌。"))
 
 
+# What pydantic found, said so that the caller knows what to change (its own English stays in `errors`).
+_FIELD_PROBLEMS = {
+    "missing": gettext_noop("“%(f)s”必须填写"),
+    "string_too_long": gettext_noop("“%(f)s”最多 %(max_length)s 个字符"),
+    "string_too_short": gettext_noop("“%(f)s”至少 %(min_length)s 个字符"),
+    "too_long": gettext_noop("“%(f)s”最多 %(max_length)s 项"),
+    "greater_than_equal": gettext_noop("“%(f)s”不能小于 %(ge)s"),
+    "greater_than": gettext_noop("“%(f)s”必须大于 %(gt)s"),
+    "less_than_equal": gettext_noop("“%(f)s”不能大于 %(le)s"),
+    "less_than": gettext_noop("“%(f)s”必须小于 %(lt)s"),
+    "string_pattern_mismatch": gettext_noop("“%(f)s”含有不允许的字符"),
+    "int_parsing": gettext_noop("“%(f)s”应为整数"),
+    "int_type": gettext_noop("“%(f)s”应为整数"),
+    "bool_parsing": gettext_noop("“%(f)s”应为 true 或 false"),
+    "datetime_parsing": gettext_noop("“%(f)s”应为带时区的日期时间，如 2020-12-11T17:00:00+08:00"),
+    "datetime_from_date_parsing": gettext_noop("“%(f)s”应为带时区的日期时间，如 2020-12-11T17:00:00+08:00"),
+    "json_invalid": gettext_noop("请求体不是有效的 JSON"),
+}
+
+
+def _field_problem(error: dict) -> str:
+    loc = [str(p) for p in error.get("loc", [])]
+    field = ".".join(loc[2:] or loc[-1:])
+    template = _FIELD_PROBLEMS.get(error.get("type", ""), gettext_noop("“%(f)s”格式不正确"))
+    try:
+        return _(template) % {"f": field, **(error.get("ctx") or {})}
+    except (KeyError, TypeError):  # a limit pydantic did not report: still name the field
+        return _("“%(f)s”格式不正确") % {"f": field}
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    fields = sorted({".".join(str(p) for p in e.get("loc", [])[2:] or e.get("loc", [])[-1:]) for e in exc.errors} - {""})
-    message = _("请求内容不正确，请检查这些字段：%(f)s。") % {"f": "、".join(fields)} if fields else _("请求内容不正确。")
+    problems = list(dict.fromkeys(_field_problem(e) for e in exc.errors))
+    message = _("请求内容不正确：%(p)s。") % {"p": "；".join(problems)} if problems else _("请求内容不正确。")
     return ApiError.response(400, "invalid_request", message, errors=exc.errors)
 
 

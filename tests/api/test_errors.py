@@ -101,3 +101,16 @@ def test_a_body_django_cannot_parse_is_the_clients_fault(client, world):
     """Found by the fuzzer: a multipart type without boundary made the failed-login bookkeeping raise."""
     response = client.post("/api/v1/auth/token", '{"username": "", "password": "x"}', content_type="multipart/form-data")
     assert_error(response, 400, "bad_request")
+
+
+def test_schema_refusals_say_what_is_wrong_with_each_field(client, world):
+    from ..conftest import token_for
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(client, 'org')}"}
+    r = client.get("/api/v1/audit?offset=-1&limit=0", **auth)
+    assert r.status_code == 400
+    assert "“offset”不能小于 0" in r.json()["message"] and "“limit”不能小于 1" in r.json()["message"]
+    r = client.put(f"/api/v1/campaigns/{world.campaign.pk}/units/unit-a/checkpoints/C01/response",
+                   json.dumps({"note": "说" * 5001}), content_type="application/json", **auth)
+    message = r.json()["message"]
+    assert "“status”必须填写" in message and "“note”最多 5000 个字符" in message
