@@ -52,13 +52,18 @@ def ensure_can_edit(user, enrollment) -> None:
     ensure_writable(enrollment)
 
 
+def _lock(enrollment: Enrollment) -> Enrollment:
+    """The unit's row, locked until the transaction ends: every write to a unit's materials queues here."""
+    return Enrollment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=enrollment.pk)
+
+
 def _lock_writable(enrollment: Enrollment) -> Enrollment:
     """Inside the transaction that writes: lock the unit's row and check the write window again.
 
     The check before the work (hashing, storing) only fails fast; this one decides, so a submit,
     deadline or return that lands meanwhile is honoured (submit takes the same lock).
     """
-    locked = Enrollment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=enrollment.pk)
+    locked = _lock(enrollment)
     ensure_writable(locked)
     return locked
 
@@ -275,8 +280,7 @@ def restore(evidence, *, user, request=None):
         return evidence
     enrollment = evidence.response.enrollment
     with transaction.atomic():
-        # The organizer may restore at any time (no write window), but serialised with the unit's writers.
-        Enrollment.objects.select_for_update(of=("self",)).filter(pk=enrollment.pk).first()
+        _lock(enrollment)  # no write window for the organizer's restore, but serialised with the unit's writers
         response = Response.objects.select_for_update().get(pk=evidence.response_id)
         evidence.refresh_from_db(fields=["deleted_at"])
         if not evidence.deleted_at:
@@ -306,7 +310,7 @@ def submit(enrollment, *, user, request=None):
     ensure_can_edit(user, enrollment)
     empty = empty_points(enrollment)
     with transaction.atomic():
-        locked = Enrollment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=enrollment.pk)
+        locked = _lock(enrollment)
         if locked.state == EnrollmentState.SUBMITTED:
             raise EvidenceError(_("已经报送过了。"), code="submitted", status=409)
         ensure_writable(locked)
