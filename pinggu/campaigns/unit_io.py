@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from pinggu.frameworks.exports import safe_cell
 from pinggu.frameworks.text import clean_text
+from pinggu.lib import zipdir
 
 from . import services
 from .models import Unit
@@ -20,11 +21,16 @@ COLUMNS = {"名称": "name", "单位名称": "name", "类型": "kind", "单位�
 HEADER = ["名称", "类型", "联系人", "电话", "邮箱", "代码"]
 MAX_ROWS = 5_000
 MAX_COLUMNS = 20
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 
 
 def _rows(filename, fileobj):
     suffix = PurePath(filename or "").suffix.lower()
     if suffix == ".xlsx":
+        # openpyxl reads a sheet's XML whole: refuse a workbook that would unpack to more than a unit list needs.
+        if zipdir.declares_more_than(fileobj, MAX_UNPACKED_BYTES):
+            raise services.CampaignError(_("表格解压后超过 %(n)d MB，不像单位名单，未导入。") % {"n": MAX_UNPACKED_BYTES // 2**20},
+                                         code="too_large")
         try:
             wb = load_workbook(fileobj, read_only=True, data_only=True)
         except Exception:

@@ -17,6 +17,7 @@ from pinggu.campaigns.models import Enrollment, EnrollmentState
 from pinggu.campaigns.services import CampaignError, ensure_writable
 from pinggu.frameworks.models import Checkpoint
 from pinggu.frameworks.services import load_tree
+from pinggu.lib.zipdir import MAX_ENTRIES
 
 from . import filetypes
 from .models import Evidence, EvidenceKind, Response, ResponseStatus
@@ -155,7 +156,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
     if problem == "too_many_entries":
         raise EvidenceError(
             _("“%(n)s”内含文件超过 %(m)s 个（或目录过大），不像正常的 .%(e)s 文档，未上传。")
-            % {"n": name, "m": filetypes.MAX_ENTRIES, "e": ext},
+            % {"n": name, "m": MAX_ENTRIES, "e": ext},
             code="too_many_entries", status=400,
         )
     sha256, crc32, size = _digest(upload)

@@ -22,6 +22,7 @@ from pinggu.evidence import filetypes
 from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.exports import safe_cell
 from pinggu.frameworks.models import Checkpoint
+from pinggu.lib import zipdir
 
 from .names import UniqueNames, windows_safe
 
@@ -125,8 +126,8 @@ def package_warning(item: Evidence) -> str:
         return ""
     try:
         with default_storage.open(item.file.name, "rb") as fh:
-            package = filetypes.inspect_package(fh)
-    except filetypes.TooManyEntries:
+            package = zipdir.inspect_package(fh)
+    except zipdir.TooManyEntries:
         return "内含文件过多，未检查，请谨慎打开"  # stored before uploads were limited
     except OSError:
         return ""

@@ -20,7 +20,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
 
-from pinggu.evidence import filetypes
+from pinggu.lib import zipdir
 
 from . import schema
 from .models import Sampling
@@ -221,12 +221,7 @@ def _read_sheet(ws: ReadOnlyWorksheet) -> _Sheet:
 
 def _check_unpacked_size(fileobj) -> None:
     """Refuse before openpyxl opens the ZIP: its directory and its XML are read whole."""
-    try:
-        package = filetypes.inspect_package(fileobj)
-        too_large = package is not None and package.declared_size > MAX_UNPACKED_BYTES
-    except filetypes.TooManyEntries:
-        too_large = True
-    if too_large:
+    if zipdir.declares_more_than(fileobj, MAX_UNPACKED_BYTES):
         message = _("工作簿解压后超过 %(n)d MB 或内含文件过多，不像指标清单，未导入。") % {"n": MAX_UNPACKED_BYTES // 2**20}
         raise FrameworkError(_("文件过大。"), code="too_large", problems=[{"sheet": None, "row": None, "column": None, "message": message}])
 

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from pinggu.evidence import filetypes, services
 from pinggu.evidence.models import Evidence
+from pinggu.lib import zipdir
 
 from ..conftest import upload_file
 
@@ -75,7 +76,7 @@ def test_two_million_entries_refused_quickly_in_little_memory(world, tmp_path, d
     assert peak < 50 * 1024 * 1024, peak
     assert not Evidence.objects.exists()
     at_limit = io.BytesIO()
-    write_crowded_package(at_limit, filetypes.MAX_ENTRIES)
+    write_crowded_package(at_limit, zipdir.MAX_ENTRIES)
     evidence, created = _add(world, upload_file("大报告.docx", at_limit.getvalue()))
     assert created and evidence.file_type == "docx"
 
@@ -114,9 +115,9 @@ def declared_bomb() -> bytes:
 
 
 def test_declared_expansion_ratio():
-    assert not filetypes.inspect_package(io.BytesIO(HONEST)).suspicious_ratio
+    assert not zipdir.inspect_package(io.BytesIO(HONEST)).suspicious_ratio
     bomb = io.BytesIO(declared_bomb())
-    summary = filetypes.inspect_package(bomb)
+    summary = zipdir.inspect_package(bomb)
     assert summary.suspicious_ratio and summary.ratio > 1000
     assert filetypes.identify("炸弹.docx", bomb) == ("docx", None)  # accepted: it is never unpacked here
 

@@ -2,8 +2,8 @@
 
 import errno
 import gc
-import logging
 import io
+import logging
 import sqlite3
 import subprocess
 import tempfile
