@@ -84,10 +84,13 @@ def _sweep_list() -> list[str]:
     return removed
 
 
-def _sweep_unreferenced(min_age: timedelta) -> list[str]:
+def _sweep_unreferenced(min_age: timedelta, window: timedelta | None) -> list[str]:
     root = Path(settings.MEDIA_ROOT)
     top = root / "evidence"
     cutoff = time.time() - min_age.total_seconds()
+    # Only files that became old enough since the last sweeps need the database asked about them;
+    # a full pass (window None) runs at start, when earlier sweeps may have been missed.
+    oldest = cutoff - window.total_seconds() if window is not None else float("-inf")
     old = {}
     # A day's margin: an upload stores its file before the row is committed, and a crashed
     # request's file is only certain to be an orphan once no request can still be running.
@@ -98,7 +101,7 @@ def _sweep_unreferenced(min_age: timedelta) -> list[str]:
                 info = full.lstat()
             except FileNotFoundError:
                 continue
-            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+            if stat.S_ISREG(info.st_mode) and oldest <= info.st_mtime < cutoff:
                 old[full.relative_to(root).as_posix()] = full
     if not old:
         return []
@@ -119,8 +122,12 @@ def _sweep_unreferenced(min_age: timedelta) -> list[str]:
     return removed
 
 
-def sweep_orphans(min_age: timedelta | None = None) -> list[str]:
-    """Remove listed and unreferenced evidence files (never one that has a row); return their storage names."""
+def sweep_orphans(min_age: timedelta | None = None, window: timedelta | None = None) -> list[str]:
+    """Remove listed and unreferenced evidence files (never one that has a row); return their storage names.
+
+    With `window`, only files that reached `min_age` within that window are considered (the periodic
+    sweep); without, every old file is (the sweep at start).
+    """
     removed = _sweep_list()
-    removed += _sweep_unreferenced(min_age or settings.ORPHAN_FILE_MIN_AGE)
+    removed += _sweep_unreferenced(min_age or settings.ORPHAN_FILE_MIN_AGE, window)
     return removed

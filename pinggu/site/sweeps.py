@@ -47,15 +47,20 @@ def sweep_temp_files(directory: Path | None = None, max_age: timedelta | None = 
     return removed
 
 
-def run_sweeps() -> None:
-    """Every sweep, each on its own: a broken database must not stop the temp files from going."""
+def run_sweeps(*, periodic: bool = False) -> None:
+    """Every sweep, each on its own: a broken database must not stop the temp files from going.
+
+    The periodic sweep asks the database only about evidence files that turned old enough since the
+    sweep before last (two intervals, so one late run misses nothing); the sweep at start asks about all.
+    """
     from pinggu.evidence.orphans import sweep_orphans
 
-    for sweep in (sweep_temp_files, sweep_orphans):
+    window = 2 * settings.SWEEP_INTERVAL if periodic else None
+    for sweep in (sweep_temp_files, lambda: sweep_orphans(window=window)):
         try:
             sweep()
         except Exception:
-            log.exception("清理遗留文件失败（%s），下次再试", sweep.__name__)
+            log.exception("清理遗留文件失败，下次再试")
     # The caller is a long-lived supervisor or the worker's timer thread, not a request: nothing
     # else closes the connection this thread opened.
     connections.close_all()

@@ -106,3 +106,20 @@ def test_a_broken_database_leaves_the_list_alone(settings, world):
         sweep_orphans()
     assert _listed(settings) == [name]
     assert default_storage.exists(name)
+
+
+def test_periodic_sweep_asks_only_about_files_that_just_became_old(settings, world):
+    import os
+    import time as clock
+    from datetime import timedelta
+
+    root = settings.MEDIA_ROOT / "evidence" / "9"
+    root.mkdir(parents=True)
+    recent, ancient = root / "recent.pdf", root / "ancient.pdf"
+    for path, age_hours in ((recent, 25), (ancient, 24 * 30)):
+        path.write_bytes(b"%PDF-1.4")
+        then = clock.time() - age_hours * 3600
+        os.utime(path, (then, then))
+    removed = sweep_orphans(window=timedelta(hours=2))
+    assert removed == ["evidence/9/recent.pdf"] and ancient.exists()  # the start-up sweep's job
+    assert sweep_orphans() == ["evidence/9/ancient.pdf"]

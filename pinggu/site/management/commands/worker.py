@@ -12,7 +12,7 @@ log = logging.getLogger("pinggu.worker")
 
 def _sweep_periodically(stop: threading.Event) -> None:
     while not stop.wait(settings.SWEEP_INTERVAL.total_seconds()):
-        run_sweeps()
+        run_sweeps(periodic=True)
 
 
 class Command(BaseCommand):
