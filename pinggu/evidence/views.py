@@ -63,7 +63,7 @@ def workspace(request, pk, unit):
     })
 
 
-def _point_fragment(request, enrollment, code, error=None, notice=None):
+def _point_fragment(request, enrollment, code, error=None, notice=None, draft=None):
     roots, progress = services.checklist(enrollment)
     point = None
 
@@ -78,14 +78,16 @@ def _point_fragment(request, enrollment, code, error=None, notice=None):
     find(roots)
     if point is None:
         raise Http404
-    context = {**_context(request, enrollment), "point": point, "error": error, "notice": notice, "progress": progress}
+    context = {**_context(request, enrollment), "point": point, "error": error, "notice": notice, "progress": progress,
+               "draft": draft}
     return render_to_string("evidence/_point.html", context, request=request), render_to_string(
         "evidence/_progress.html", context, request=request
     )
 
 
-def _respond(request, enrollment, code, error=None, notice=None):
-    cell, progress = _point_fragment(request, enrollment, code, error=error, notice=notice)
+def _respond(request, enrollment, code, error=None, notice=None, draft=None):
+    """The point's cell again; after a refusal, `draft` (what was typed) stays in the form, so nothing typed is lost."""
+    cell, progress = _point_fragment(request, enrollment, code, error=error, notice=notice, draft=draft)
     if wants_json(request):
         return JsonResponse({"ok": error is None, "message": error or notice or "", "cell": cell, "progress": progress},
                             status=200 if error is None else 400, json_dumps_params={"ensure_ascii": False})
@@ -120,7 +122,7 @@ def add_link(request, pk, unit, code):
     try:
         services.add_link(enrollment, code, request.POST.get("url", ""), user=request.user, note=request.POST.get("note", ""), request=request)
     except DomainError as exc:
-        return _respond(request, enrollment, code, error=exc.message)
+        return _respond(request, enrollment, code, error=exc.message, draft={"url": request.POST.get("url", "")})
     return _respond(request, enrollment, code)
 
 
@@ -132,7 +134,7 @@ def set_response(request, pk, unit, code):
         services.set_response(enrollment, code, status=request.POST.get("status", "done"), note=request.POST.get("note", ""),
                               user=request.user, request=request)
     except DomainError as exc:
-        return _respond(request, enrollment, code, error=exc.message)
+        return _respond(request, enrollment, code, error=exc.message, draft={"note": request.POST.get("note", "")})
     return _respond(request, enrollment, code, notice=_("已保存。"))
 
 

@@ -43,7 +43,7 @@ def _refusal(request: HttpRequest) -> tuple[int, str, str] | None:
         error = evidence.oversized_request_refusal(campaign, length)
         return (error.status, error.code, error.message) if error else None
     if length > settings.MAX_REQUEST_BYTES:
-        return 413, "request_too_large", _("提交的内容过大（上限 %(mb)d MB），未接收。") % {
+        return 413, "request_too_large", _("提交的内容过大（上限 %(mb)d MB），未接收。请减小文件或分批提交后重试。") % {
             "mb": settings.MAX_REQUEST_BYTES // 1024 // 1024}
     return None
 

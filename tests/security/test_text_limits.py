@@ -70,3 +70,19 @@ def test_audit_log_keeps_an_excerpt_and_a_hash_of_long_values(world):
     assert len(event.details["note"]) <= 501
     assert event.details["note_sha256"] == hashlib.sha256(note.encode()).hexdigest()
     assert event.details["note_length"] == 4000
+
+
+def test_a_refused_note_stays_in_the_form(client, world):
+    typed = "说" * 5001
+    client.force_login(world.sub_a)
+    cell = client.post(f"/campaigns/{world.campaign.pk}/units/unit-a/points/C01/response/", {"status": "done", "note": typed},
+                       HTTP_ACCEPT="application/json").json()["cell"]
+    assert f">{typed}</textarea>" in cell and "<details class=\"mt-1\" open>" in cell
+
+
+def test_a_refused_link_keeps_the_saved_note_and_the_typed_address(client, world):
+    services.set_response(world.enrollment(world.a), "C01", status="done", note="已保存的说明", user=world.sub_a)
+    client.force_login(world.sub_a)
+    cell = client.post(f"/campaigns/{world.campaign.pk}/units/unit-a/points/C01/link/", {"url": "not a url"},
+                       HTTP_ACCEPT="application/json").json()["cell"]
+    assert 'value="not a url"' in cell and ">已保存的说明</textarea>" in cell
