@@ -267,8 +267,7 @@ def delete(evidence, *, user, request=None):
         if evidence.kind == EvidenceKind.FILE:
             Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") - evidence.size)
         _refresh_status(response)
-        response.save(update_fields=["status"])
-        _touch(enrollment.pk)
+        _save_response(response, user)
         record("delete", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
     return evidence
@@ -291,7 +290,9 @@ def restore(evidence, *, user, request=None):
         if evidence.kind == EvidenceKind.FILE:
             Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") + evidence.size)
         _refresh_status(response)
-        response.save(update_fields=["status"])
+        # A new revision for the workspace's cell (it ignores answers older than what it shows).
+        response.updated_by, response.updated_at = user, timezone.now()
+        response.save(update_fields=["status", "updated_by", "updated_at"])
         record("restore", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
     return evidence

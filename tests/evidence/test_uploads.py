@@ -7,7 +7,7 @@ import pytest
 from pinggu.evidence import services
 from pinggu.evidence.models import Evidence
 
-from ..conftest import PDF, token_for
+from ..conftest import PDF, token_for, upload_file
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +217,25 @@ def test_pasted_address_without_scheme_is_accepted(api, world):
     assert link.status_code == 201 and link.json()["url"] == "http://www.example.org/zwgk/1.html"
     words = api.post(f"{api.base}/checkpoints/C03/evidence", json.dumps({"url": "见附件"}), content_type="application/json")
     assert words.status_code == 400 and "http://" in words.json()["message"]
+
+
+def test_every_change_gives_the_point_a_newer_revision(client, world):
+    """The workspace keeps the newest cell when parallel uploads answer out of order (data-rev)."""
+    import re
+
+    from pinggu.evidence import services as ev
+
+    def rev():
+        client.force_login(world.sub_a)
+        page = client.get(f"/campaigns/{world.campaign.pk}/units/unit-a/").content.decode()
+        return re.search(r'id="point-C01" class="point-cell" data-rev="(\d+)"', page).group(1)
+
+    revisions = [rev()]
+    item, _ = ev.add_file(world.enrollment(world.a), "C01", upload_file("a.pdf", PDF), user=world.sub_a)
+    revisions.append(rev())
+    ev.delete(item, user=world.sub_a)
+    revisions.append(rev())
+    ev.restore(item, user=world.organizer)
+    revisions.append(rev())
+    assert revisions == sorted(revisions) and len(set(revisions)) == 4
+    assert all(len(r) == 16 for r in revisions[1:])

@@ -35,7 +35,9 @@
     holder.innerHTML = "<tr>" + html + "</tr>";
     const cell = holder.querySelector("td");
     const old = document.getElementById(cell.id);
-    if (old) {
+    // Parallel uploads answer in any order: an answer rendered before a later one committed must not
+    // replace the newer cell (revisions are fixed-width digit strings, so they compare as text).
+    if (old && (cell.dataset.rev || "0") >= (old.dataset.rev || "0")) {
       old.replaceWith(cell);
       if (window.htmx) window.htmx.process(cell);
     }
