@@ -243,7 +243,9 @@ CONTENT_SECURITY_POLICY = {
 # Tasks are stored in the database and run by `pinggu db_worker` (started by `pinggu serve`).
 TASKS = {"default": {"BACKEND": env("TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 REMINDER_QUIET_HOURS = env_int("REMINDER_QUIET_HOURS", 24)
-SITE_URL = env("SITE_URL", "").rstrip("/")
+# Where people reach this instance, written into mails, password workbooks and notices
+# (no request exists when a background job writes them). PINGGU_SITE_URL is the old name.
+BASE_URL = (env("BASE_URL") or env("SITE_URL") or "").strip().rstrip("/")
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "pinggu@localhost")
 if env("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

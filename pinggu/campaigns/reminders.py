@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role, User
+from pinggu.lib.address import login_url
 
 from . import progress
 from .models import EnrollmentState, Reminder, ReminderBatch, ReminderStatus
@@ -117,7 +118,7 @@ def deliver(batch_id):
                 f"{reminder.enrollment.unit.name}：", batch.message,
                 _("截止时间：%(d)s") % {"d": cn_datetime(reminder.enrollment.effective_deadline)},
                 _("联系人：%(c)s") % {"c": campaign.contact_line} if campaign.contact_line else "",
-                (settings.SITE_URL + "/") if settings.SITE_URL else "",
+                _("登录地址：%(u)s") % {"u": login_url()},
             ) if x)
             try:
                 send_mail(subject, body, None, to, fail_silently=False)
