@@ -178,6 +178,7 @@ def enrollment_out(enrollment, progress=None):
         "state": enrollment.state, "deadline": services.iso_local(enrollment.effective_deadline),
         "extended_deadline": services.iso_local(enrollment.extended_deadline),
         "submitted_at": services.iso_local(enrollment.submitted_at),
+        **services.enrollment_record(enrollment),
         **({"progress": progress} if progress is not None else {}),
     }
 

@@ -23,12 +23,13 @@ def dashboard(request, pk):
                                      sort=sort, descending=descending)
     kinds = sorted({(r.kind, r.kind_name) for r in items})
     return render(request, "campaigns/dashboard.html", {
-        "campaign": campaign, "rows": shown, "totals": progress.totals(items),
-        "kinds": kinds, "states": list(progress.STATE_LABELS.items()), "sort": sort, "descending": descending,
+        "campaign": campaign, "rows": shown, "totals": progress.totals(items), "by_kind": progress.by_kind(items),
+        "kinds": kinds, "states": list(progress.FILTER_LABELS.items()), "sort": sort, "descending": descending,
         "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
         "can_export": permissions.can_export(request.user),
         "chart_data": {**progress.chart_data(items, campaign), "labels": {
-            "kinds": _("各类单位完成率"), "days": _("累计报送单位（截止 %(d)s）"), "deadline": _("截止"),
+            "kinds": _("各类单位报送情况"), "submitted": _("已报送"), "incomplete": _("其中不完整"),
+            "returned": _("已退回"), "notSubmitted": _("未报送"), "points": _("考核点完成率"), "days": _("累计报送单位（截止 %(d)s）"), "deadline": _("截止"),
             "empty": _("最常空缺的考核点"), "emptyCount": _("空缺"),
         }},
         "columns": [("unit_name", _("单位")), ("kind", _("类型")), ("state", _("状态")), ("done", _("已填报")),
@@ -69,7 +70,7 @@ def matrix(request, pk):
                        "html": mark_safe(f'<table class="matrix"><thead><tr><th>{escape(_("单位"))}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})
     return render(request, "campaigns/matrix.html", {
         "campaign": campaign, "tables": tables, "params": request.GET,
-        "kinds": sorted({(r.kind, r.kind_name) for r in items}), "states": list(progress.STATE_LABELS.items()),
+        "kinds": sorted({(r.kind, r.kind_name) for r in items}), "states": list(progress.FILTER_LABELS.items()),
     })
 
 

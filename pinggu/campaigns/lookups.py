@@ -18,7 +18,7 @@ def find_campaign(user, pk):
 
 def find_enrollment(user, campaign_id, unit_code):
     enrollment = (
-        Enrollment.objects.select_related("campaign", "unit", "framework")
+        Enrollment.objects.select_related("campaign", "unit", "framework", "returned_by", "extended_by")
         .filter(campaign_id=campaign_id, unit__code=unit_code).first()
     )
     if enrollment is None or not permissions.can_view_enrollment(user, enrollment):

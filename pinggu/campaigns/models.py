@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pinggu.frameworks.models import Framework, UnitKind
+from pinggu.textlimits import REASON
 
 
 class UnitQuerySet(models.QuerySet):
@@ -102,8 +103,18 @@ class Enrollment(models.Model):
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("状态"), max_length=16, choices=EnrollmentState.choices, default=EnrollmentState.NOT_STARTED)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # How many points were empty at the last submission (0: complete); None before any submission.
+    empty_at_submit = models.PositiveIntegerField(_("报送时空缺考核点数"), null=True, blank=True)
+    # The last return (退回): kept after resubmission as history; the state says whether it is in force.
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("退回人"))
+    return_reason = models.CharField(_("退回原因"), max_length=REASON, blank=True)
     extended_deadline = models.DateTimeField(_("延期至"), null=True, blank=True)
     extension_reason = models.CharField(_("延期原因"), max_length=500, blank=True)
+    extended_at = models.DateTimeField(_("延期时间"), null=True, blank=True)
+    extended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("延期批准人"))
     bytes_used = models.BigIntegerField(default=0)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     enrolled_at = models.DateTimeField(default=timezone.now)
@@ -114,6 +125,15 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.unit} @ {self.campaign}"
+
+    @property
+    def submitted_incomplete(self):
+        return self.state == EnrollmentState.SUBMITTED and bool(self.empty_at_submit)
+
+    @property
+    def extension_in_force(self):
+        """An extension that moves this unit's deadline beyond the campaign's."""
+        return bool(self.extended_deadline and self.extended_deadline > self.campaign.deadline)
 
     @property
     def effective_deadline(self):

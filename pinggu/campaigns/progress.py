@@ -13,17 +13,21 @@ from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 
 from pinggu.accounts import permissions
-from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
+from pinggu.evidence.models import ANSWERED_STATUSES, Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.models import Checkpoint
 
 from .models import EnrollmentState
-from .services import iso_local
+from .services import enrollment_record, iso_local
 
 OVERDUE = "overdue"
 STATE_LABELS = {
     EnrollmentState.NOT_STARTED: _("未开始"), EnrollmentState.IN_PROGRESS: _("填报中"), EnrollmentState.SUBMITTED: _("已报送"),
     EnrollmentState.RETURNED: _("已退回"), OVERDUE: _("逾期"),
 }
+# A filter, not a state: submitted with points left empty (the unit acknowledged them).
+INCOMPLETE = "incomplete"
+INCOMPLETE_LABEL = _("已报送（不完整）")
+FILTER_LABELS = {**STATE_LABELS, INCOMPLETE: INCOMPLETE_LABEL}
 SORT_KEYS = ("unit_name", "unit_code", "kind", "state", "done", "not_applicable", "total", "files", "bytes",
              "last_activity", "deadline")
 
@@ -50,10 +54,13 @@ class Row:
     deadline: object
     extended: bool
     extension_reason: str = ""
+    incomplete: bool = False
     sort_name: str = field(default="", repr=False)
 
     @property
     def state_label(self):
+        if self.state == EnrollmentState.SUBMITTED and self.incomplete:
+            return str(INCOMPLETE_LABEL)
         return str(STATE_LABELS[self.state])
 
     @property
@@ -65,7 +72,7 @@ class Row:
             "unit_code": self.unit_code, "unit_name": self.unit_name, "kind": self.kind, "state": self.state,
             "done": self.done, "not_applicable": self.not_applicable, "total": self.total, "files": self.files,
             "bytes": self.bytes, "last_activity": iso_local(self.last_activity), "deadline": iso_local(self.deadline),
-            "extended": self.extended,
+            "extended": self.extended, **enrollment_record(self.enrollment),
         }
 
 
@@ -76,7 +83,7 @@ def visible_enrollments(user, campaign):
 def rows(enrollments, *, now=None):
     """One Row per enrollment, in four queries."""
     now = now or timezone.now()
-    enrollments = list(enrollments.select_related("unit__kind", "campaign"))
+    enrollments = list(enrollments.select_related("unit__kind", "campaign", "returned_by", "extended_by"))
     ids = [e.pk for e in enrollments]
     totals = dict(
         Checkpoint.objects.filter(framework_id__in={e.framework_id for e in enrollments})
@@ -85,7 +92,7 @@ def rows(enrollments, *, now=None):
     answered = {
         r["enrollment_id"]: r
         for r in Response.objects.filter(enrollment_id__in=ids).values("enrollment_id").annotate(
-            done=Count("id", filter=~Q(status__in=[ResponseStatus.EMPTY, ResponseStatus.RETURNED])),
+            done=Count("id", filter=Q(status__in=ANSWERED_STATUSES)),
             na=Count("id", filter=Q(status=ResponseStatus.NOT_APPLICABLE)),
         )
     }
@@ -98,7 +105,8 @@ def rows(enrollments, *, now=None):
     for e in enrollments:
         deadline = e.effective_deadline
         state = e.state
-        if state != EnrollmentState.SUBMITTED and now > deadline:
+        # A returned unit stays 已退回 past its deadline: the organizer returned it and extends it if needed.
+        if state in (EnrollmentState.NOT_STARTED, EnrollmentState.IN_PROGRESS) and now > deadline:
             state = OVERDUE
         counts = answered.get(e.pk, {})
         f = files.get(e.pk, {})
@@ -107,7 +115,7 @@ def rows(enrollments, *, now=None):
             state=state, done=counts.get("done", 0), not_applicable=counts.get("na", 0),
             total=totals.get(e.framework_id, 0), files=f.get("n", 0), bytes=f.get("size") or 0,
             last_activity=e.last_activity_at, deadline=deadline, extended=e.extended_deadline is not None,
-            extension_reason=e.extension_reason, sort_name=pinyin_key(e.unit.name),
+            extension_reason=e.extension_reason, incomplete=e.submitted_incomplete, sort_name=pinyin_key(e.unit.name),
         ))
     return out
 
@@ -115,7 +123,9 @@ def rows(enrollments, *, now=None):
 def filter_and_sort(items, *, kind=None, state=None, sort="unit_name", descending=False):
     if kind:
         items = [r for r in items if r.kind == kind]
-    if state:
+    if state == INCOMPLETE:
+        items = [r for r in items if r.state == EnrollmentState.SUBMITTED and r.incomplete]
+    elif state:
         items = [r for r in items if r.state == state]
     key = sort if sort in SORT_KEYS else "unit_name"
     if key == "unit_name":
@@ -135,6 +145,8 @@ def totals(items):
     total = sum(r.total for r in items)
     return {
         "units": len(items), "by_state": by_state, "submitted": by_state[EnrollmentState.SUBMITTED],
+        "incomplete": sum(1 for r in items if r.state == EnrollmentState.SUBMITTED and r.incomplete),
+        "returned": by_state[EnrollmentState.RETURNED],
         "done": done, "not_applicable": sum(r.not_applicable for r in items), "total": total,
         "percent": round(100 * done / total) if total else 0,
         "files": sum(r.files for r in items), "bytes": sum(r.bytes for r in items),
@@ -169,22 +181,34 @@ def matrices(items):
         for r in units:
             line = [statuses.get((r.enrollment.pk, cp.pk), ResponseStatus.EMPTY) for cp in cps]
             for cp, status in zip(cps, line):
-                if status in (ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE):
+                if status in ANSWERED_STATUSES:
                     cp.done_count += 1
             grid.append((r, line))
         out.append(Matrix(kind_name=units[0].kind_name, checkpoints=cps, units=grid))
     return out
 
 
-def chart_data(items, campaign):
-    """Completion by unit kind, cumulative submissions by day, the points most often left empty."""
+def by_kind(items):
+    """Per unit kind, what the organizer asks first: units submitted of N (不完整 and 已退回 broken out),
+    then the points answered beside it."""
     kinds = {}
     for r in items:
-        k = kinds.setdefault(r.kind_name, {"done": 0, "total": 0, "units": 0, "submitted": 0})
-        k["done"] += r.done
-        k["total"] += r.total
+        k = kinds.setdefault(r.kind_name, {"name": r.kind_name, "units": 0, "submitted": 0, "incomplete": 0,
+                                           "returned": 0, "done": 0, "total": 0})
         k["units"] += 1
         k["submitted"] += r.state == EnrollmentState.SUBMITTED
+        k["incomplete"] += r.state == EnrollmentState.SUBMITTED and r.incomplete
+        k["returned"] += r.state == EnrollmentState.RETURNED
+        k["done"] += r.done
+        k["total"] += r.total
+    for k in kinds.values():
+        k["points_percent"] = round(100 * k["done"] / k["total"]) if k["total"] else 0
+        k["percent"] = round(100 * k["submitted"] / k["units"]) if k["units"] else 0
+    return list(kinds.values())
+
+
+def chart_data(items, campaign):
+    """Units submitted by unit kind, cumulative submissions by day, the points most often left empty."""
     submitted_days = sorted(timezone.localtime(r.enrollment.submitted_at).date() for r in items
                             if r.state == EnrollmentState.SUBMITTED and r.enrollment.submitted_at)
     opens = timezone.localtime(campaign.opens_at).date()
@@ -205,7 +229,7 @@ def chart_data(items, campaign):
             empty.append({"code": cp.code, "kind": m.kind_name, "text": cp.text[:30], "empty": len(m.units) - cp.done_count})
     empty.sort(key=lambda x: -x["empty"])
     return {
-        "kinds": [{"name": name, "percent": round(100 * v["done"] / v["total"]) if v["total"] else 0, **v} for name, v in kinds.items()],
+        "kinds": by_kind(items),
         "days": days, "cumulative": cumulative, "units": len(items),
         "deadline": f"{deadline.month}/{deadline.day}",
         "empty": empty[:10],

@@ -85,19 +85,21 @@ def enqueue(batch):
     transaction.on_commit(lambda: send_reminders.enqueue(batch.pk))
 
 
-def recipients(reminders_):
-    """Each reminder's addresses: the unit's contact and its active submitters (one query for all)."""
+def unit_addresses(units):
+    """Where mail for each unit goes: its contact and its active submitters (one query for all units)."""
     submitters = {}
     for unit_id, email in (
-        User.objects.filter(unit__in=[r.enrollment.unit_id for r in reminders_], role=Role.SUBMITTER, is_active=True)
+        User.objects.filter(unit__in=[u.pk for u in units], role=Role.SUBMITTER, is_active=True)
         .exclude(email="").values_list("unit_id", "email")
     ):
         submitters.setdefault(unit_id, []).append(email)
-    out = {}
-    for r in reminders_:
-        unit = r.enrollment.unit
-        out[r.pk] = sorted(set(([unit.contact_email] if unit.contact_email else []) + submitters.get(unit.pk, [])))
-    return out
+    return {u.pk: sorted(set(([u.contact_email] if u.contact_email else []) + submitters.get(u.pk, []))) for u in units}
+
+
+def recipients(reminders_):
+    """Each reminder's addresses: the unit's contact and its active submitters."""
+    by_unit = unit_addresses([r.enrollment.unit for r in reminders_])
+    return {r.pk: by_unit[r.enrollment.unit_id] for r in reminders_}
 
 
 def deliver(batch_id):

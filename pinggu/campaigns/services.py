@@ -16,7 +16,8 @@ from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import REASON, bounded, max_length
 
 from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
-from .signals import campaign_state_changed
+from .signals import campaign_state_changed, enrollment_state_changed
+from .tasks import send_notice
 
 
 class CampaignError(DomainError):
@@ -288,15 +289,113 @@ def ensure_writable(enrollment, now=None):
         raise refusal
 
 
+# --- Enrollment states ----------------------------------------------------------------
+
+# Every change of a unit's state goes through change_enrollment_state, which reads this table.
+# An upload after a return leaves the unit 已退回 (the reason stays in sight) until it resubmits.
+ENROLLMENT_TRANSITIONS = {
+    EnrollmentState.NOT_STARTED: {EnrollmentState.IN_PROGRESS, EnrollmentState.SUBMITTED},
+    EnrollmentState.IN_PROGRESS: {EnrollmentState.SUBMITTED},
+    EnrollmentState.SUBMITTED: {EnrollmentState.RETURNED},
+    EnrollmentState.RETURNED: {EnrollmentState.SUBMITTED},
+}
+# The audit action of each target state.
+ENROLLMENT_ACTIONS = {
+    EnrollmentState.IN_PROGRESS: "enrollment_start", EnrollmentState.SUBMITTED: "submit", EnrollmentState.RETURNED: "reopen",
+}
+
+
+def enrollment_sources(state):
+    """The states an enrollment may move to `state` from."""
+    return sorted(before for before, after in ENROLLMENT_TRANSITIONS.items() if state in after)
+
+
+def _refused_transition(enrollment, to):
+    if to == EnrollmentState.SUBMITTED and enrollment.state == EnrollmentState.SUBMITTED:
+        return CampaignError(_("已经报送过了。"), code="submitted", status=409)
+    if to == EnrollmentState.RETURNED:
+        return CampaignError(_("该单位尚未报送，无需退回。"), code="not_submitted", status=409)
+    return CampaignError(
+        _("不能从“%(a)s”变为“%(b)s”。") % {"a": enrollment.get_state_display(), "b": EnrollmentState(to).label},
+        code="invalid_transition", status=409,
+    )
+
+
+def _enrollment_changed(enrollment, before, after, *, user, request, reason, details):
+    record(ENROLLMENT_ACTIONS[after], actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
+           before=before, after=after, **({"reason": reason} if reason else {}), **details)
+    enrollment_state_changed.send(sender=Enrollment, enrollment=enrollment, before=before, after=after, user=user,
+                                  reason=reason)
+
+
+def change_enrollment_state(enrollment, to, *, user=None, reason="", request=None, **details):
+    """Move a unit to `to`: lock its row, check the table, stamp the state's fields, audit, signal.
+
+    `details` go into the audit event (the submit's empty points, say). Returns the locked, updated row.
+    """
+    with transaction.atomic():
+        locked = (Enrollment.objects.select_for_update(of=("self",)).select_related("campaign", "unit")
+                  .get(pk=enrollment.pk))
+        before = locked.state
+        if to not in ENROLLMENT_TRANSITIONS.get(before, ()):
+            raise _refused_transition(locked, to)
+        now = timezone.now()
+        locked.state = to
+        fields = ["state"]
+        if to == EnrollmentState.SUBMITTED:
+            locked.submitted_at = locked.last_activity_at = now
+            locked.empty_at_submit = details.get("empty_count", 0)
+            fields += ["submitted_at", "last_activity_at", "empty_at_submit"]
+        elif to == EnrollmentState.RETURNED:
+            locked.returned_at, locked.returned_by, locked.return_reason = now, user if user and user.pk else None, reason
+            fields += ["returned_at", "returned_by", "return_reason"]
+        else:
+            locked.last_activity_at = now
+            fields.append("last_activity_at")
+        locked.save(update_fields=fields)
+        _enrollment_changed(locked, before, to, user=user, request=request, reason=reason, details=details)
+    for name in fields:
+        setattr(enrollment, name, getattr(locked, name))
+    return locked
+
+
+def enrollment_record(enrollment):
+    """What the organizer did to this unit's submission, as the API shows it (the dashboard's rows too)."""
+    return {
+        "submitted_incomplete": enrollment.submitted_incomplete, "empty_at_submit": enrollment.empty_at_submit,
+        "return_reason": enrollment.return_reason or None,
+        "returned_by": enrollment.returned_by.get_username() if enrollment.returned_by else None,
+        "returned_at": iso_local(enrollment.returned_at),
+        "extension_reason": enrollment.extension_reason or None,
+        "extended_by": enrollment.extended_by.get_username() if enrollment.extended_by else None,
+        "extended_at": iso_local(enrollment.extended_at),
+    }
+
+
+def touch_enrollment(locked, *, user=None, request=None):
+    """Record activity on a unit whose row the caller has locked; the first change starts it (未开始 → 填报中).
+
+    The hot path of every upload: once started, one UPDATE. The start itself goes through
+    change_enrollment_state, so the table decides which states it starts from.
+    """
+    if locked.state in enrollment_sources(EnrollmentState.IN_PROGRESS):
+        change_enrollment_state(locked, EnrollmentState.IN_PROGRESS, user=user, request=request)
+    else:
+        Enrollment.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
+
+
+def _notify(enrollment, kind):
+    """Tell the unit by mail, once the change is committed (the workspace banner is the in-app notice)."""
+    transaction.on_commit(lambda: send_notice.enqueue(enrollment.pk, kind))
+
+
 def reopen(enrollment, reason, *, user=None, request=None):
-    reason = bounded(reason, REASON, _("退回原因"))
+    """退回: the unit's submission goes back to it, with the reason, who and when; the unit is told."""
+    reason = bounded(reason, max_length(Enrollment, "return_reason"), _("退回原因"))
     if not reason:
         raise CampaignError(_("请填写退回原因。"), code="reason_required")
-    if enrollment.state != EnrollmentState.SUBMITTED:
-        raise CampaignError(_("该单位尚未报送，无需退回。"), code="not_submitted", status=409)
-    enrollment.state = EnrollmentState.IN_PROGRESS
-    enrollment.save(update_fields=["state"])
-    record("reopen", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit, reason=reason)
+    change_enrollment_state(enrollment, EnrollmentState.RETURNED, user=user, reason=reason, request=request)
+    _notify(enrollment, "return")
     return enrollment
 
 
@@ -308,12 +407,17 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
         raise CampaignError(_("请填写新的截止日期和时间。"), code="invalid_deadline")
     if deadline <= timezone.now():
         raise CampaignError(_("新的截止时间必须晚于现在。"), code="invalid_deadline")
-    before = enrollment.extended_deadline
-    enrollment.extended_deadline = deadline
-    enrollment.extension_reason = reason
-    enrollment.save(update_fields=["extended_deadline", "extension_reason"])
-    record("extension", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
-           deadline=iso_local(deadline), before=iso_local(before), reason=reason)
+    with transaction.atomic():
+        locked = Enrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
+        before = locked.extended_deadline
+        enrollment.extended_deadline = deadline
+        enrollment.extension_reason = reason
+        enrollment.extended_at = timezone.now()
+        enrollment.extended_by = user if user and user.pk else None
+        enrollment.save(update_fields=["extended_deadline", "extension_reason", "extended_at", "extended_by"])
+        record("extension", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
+               deadline=iso_local(deadline), before=iso_local(before), reason=reason)
+    _notify(enrollment, "extension")
     return enrollment
 
 

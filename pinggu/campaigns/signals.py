@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # Sent after a campaign changes state; args: campaign, before, after.
 campaign_state_changed = Signal()
+
+# Sent after an enrollment changes state (inside the transaction that changed it);
+# args: enrollment, before, after, user, reason.
+enrollment_state_changed = Signal()

@@ -8,3 +8,10 @@ def send_reminders(batch_id):
     from .reminders import deliver
 
     deliver(batch_id)
+
+
+@task()
+def send_notice(enrollment_id, kind):
+    from .notices import deliver
+
+    deliver(enrollment_id, kind)

@@ -92,10 +92,36 @@ def set_response(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code:
     return {"checkpoint": checkpoint_code, "status": response.status, "note": response.note}
 
 
-@router.post("/{int:campaign_id}/units/{unit_code}/submit", response=responses(None, 404, 409, 410), summary="确认报送")
+SUBMIT_BODY = {"requestBody": {"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"acknowledge_incomplete": {"type": "boolean", "default": False}},
+}}}}}
+
+
+def _acknowledged(request) -> bool:
+    """The optional JSON body's acknowledge_incomplete (a bodyless POST, as before, acknowledges nothing)."""
+    if request.content_type != "application/json" or not request.body:
+        return False
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
+    value = body.get("acknowledge_incomplete", False) if isinstance(body, dict) else None
+    if not isinstance(value, bool):
+        raise ApiError(400, "invalid_request", _("acknowledge_incomplete 必须是 true 或 false。"))
+    return value
+
+
+@router.post(
+    "/{int:campaign_id}/units/{unit_code}/submit", response=responses(None, 404, 409, 410), summary="确认报送",
+    openapi_extra=SUBMIT_BODY,
+    description="还有考核点未填报时，须在请求体中给出 {\"acknowledge_incomplete\": true}；否则返回 409，"
+                "error 为 incomplete_submission，empty_points 列出未填报考核点的代码。报送成功后 submitted_incomplete"
+                " 与 empty_at_submit 记录报送时的空缺。",
+)
 def submit(request, campaign_id: Id, unit_code: UnitCode):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
-    empty = services.submit(enrollment, user=request.auth, request=request)
+    acknowledge = _acknowledged(request)
+    empty = services.submit(enrollment, user=request.auth, acknowledge_incomplete=acknowledge, request=request)
     return {**enrollment_out(enrollment), "empty_points": [cp.code for cp in empty]}
 
 

@@ -14,6 +14,11 @@ class ResponseStatus(models.TextChoices):
     RETURNED = "returned", _("已退回")
 
 
+# What counts as answered, everywhere a point is counted: material or a 说明 (done), or a
+# reasoned 不适用. A point returned for supplement is not answered until the unit answers it again.
+ANSWERED_STATUSES = frozenset({ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE})
+
+
 class Response(models.Model):
     """A unit's answer to one assessment point: status, explanation (说明) or 不适用 reason."""
 

@@ -7,20 +7,20 @@ from urllib.parse import urlsplit
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 from pinggu.campaigns.models import Enrollment, EnrollmentState
-from pinggu.campaigns.services import CampaignError, ensure_writable
+from pinggu.campaigns.services import CampaignError, change_enrollment_state, ensure_writable, touch_enrollment
 from pinggu.frameworks.models import Checkpoint
 from pinggu.frameworks.services import load_tree
 from pinggu.lib.zipdir import MAX_ENTRIES
 
 from . import filetypes
-from .models import Evidence, EvidenceKind, Response, ResponseStatus
+from .models import ANSWERED_STATUSES, Evidence, EvidenceKind, Response, ResponseStatus
 from .orphans import discard_stored
 
 CHUNK = 1024 * 1024
@@ -83,19 +83,11 @@ def _response_for_update(enrollment, checkpoint):
     return Response.objects.select_for_update().get(pk=response.pk)
 
 
-def _touch(enrollment_id):
-    """Record activity on the unit; its first change moves it from 未开始 to 填报中 (one UPDATE)."""
-    Enrollment.objects.filter(pk=enrollment_id).update(
-        last_activity_at=timezone.now(),
-        state=Case(When(state=EnrollmentState.NOT_STARTED, then=Value(EnrollmentState.IN_PROGRESS)), default=F("state")),
-    )
-
-
-def _save_response(response, user):
-    """Store a changed response with who changed it, and mark the unit active."""
+def _save_response(response, user, locked, request=None):
+    """Store a changed response with who changed it, and mark the unit (`locked`: its locked row) active."""
     response.updated_by, response.updated_at = user, timezone.now()
     response.save()
-    _touch(response.enrollment_id)
+    touch_enrollment(locked, user=user, request=request)
 
 
 def _refresh_status(response):
@@ -168,7 +160,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
     stored = default_storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
     try:
         with transaction.atomic():
-            _lock_writable(enrollment)
+            locked = _lock_writable(enrollment)
             response = _response_for_update(enrollment, checkpoint)
             duplicate = response.evidence.alive().filter(sha256=sha256).first()
             if duplicate:
@@ -188,7 +180,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
                 size=size, sha256=sha256, crc32=crc32, note=(note or "").strip(), uploaded_by=user,
             )
             _refresh_status(response)
-            _save_response(response, user)
+            _save_response(response, user, locked, request)
             record("upload", actor=user, request=request, obj=evidence, campaign=campaign, unit=enrollment.unit,
                    checkpoint=checkpoint.code, filename=name, size=size, sha256=sha256)
     except BaseException:
@@ -209,7 +201,7 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 or any(c.isspace() for c in url):
         raise EvidenceError(_("网址无效：请填写以 http:// 或 https:// 开头的完整网址。"), code="invalid_url")
     with transaction.atomic():
-        _lock_writable(enrollment)
+        locked = _lock_writable(enrollment)
         response = _response_for_update(enrollment, checkpoint)
         existing = response.evidence.alive().filter(kind=EvidenceKind.LINK, url=url).first()
         if existing:
@@ -217,7 +209,7 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
         evidence = Evidence.objects.create(response=response, kind=EvidenceKind.LINK, url=url, filename="",
                                            note=(note or "").strip(), uploaded_by=user)
         _refresh_status(response)
-        _save_response(response, user)
+        _save_response(response, user, locked, request)
         record("link", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=checkpoint.code, url=url)
     return evidence, True
@@ -233,7 +225,7 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
     if status == ResponseStatus.NOT_APPLICABLE and not note:
         raise EvidenceError(_("标记“不适用”时必须填写理由。"), code="reason_required")
     with transaction.atomic():
-        _lock_writable(enrollment)
+        locked = _lock_writable(enrollment)
         response = _response_for_update(enrollment, checkpoint)
         before = (response.status, response.note)
         response.note = note
@@ -244,7 +236,7 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
             _refresh_status(response)
             if status == ResponseStatus.DONE and response.status == ResponseStatus.EMPTY:
                 raise EvidenceError(_("请先上传材料、添加链接或填写说明。"), code="nothing_to_submit")
-        _save_response(response, user)
+        _save_response(response, user, locked, request)
         action = "not_applicable" if response.status == ResponseStatus.NOT_APPLICABLE else "note"
         record(action, actor=user, request=request, obj=response, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=checkpoint.code, status=response.status, note=note, before_status=before[0], before_note=before[1])
@@ -257,7 +249,7 @@ def delete(evidence, *, user, request=None):
     if evidence.deleted_at:
         return evidence
     with transaction.atomic():
-        _lock_writable(enrollment)
+        locked = _lock_writable(enrollment)
         response = Response.objects.select_for_update().get(pk=evidence.response_id)
         evidence.refresh_from_db(fields=["deleted_at"])
         if evidence.deleted_at:
@@ -267,7 +259,7 @@ def delete(evidence, *, user, request=None):
         if evidence.kind == EvidenceKind.FILE:
             Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") - evidence.size)
         _refresh_status(response)
-        _save_response(response, user)
+        _save_response(response, user, locked, request)
         record("delete", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
     return evidence
@@ -299,29 +291,33 @@ def restore(evidence, *, user, request=None):
 
 
 def empty_points(enrollment):
-    done = set(
-        Response.objects.filter(enrollment=enrollment)
-        .exclude(status=ResponseStatus.EMPTY)
-        .values_list("checkpoint_id", flat=True)
+    """The points of the unit's checklist not answered yet (ANSWERED_STATUSES), in checklist order."""
+    answered = set(
+        Response.objects.filter(enrollment=enrollment, status__in=ANSWERED_STATUSES).values_list("checkpoint_id", flat=True)
     )
-    return [cp for cp in Checkpoint.objects.filter(framework_id=enrollment.framework_id).order_by("position") if cp.pk not in done]
+    return [cp for cp in Checkpoint.objects.filter(framework_id=enrollment.framework_id).order_by("position") if cp.pk not in answered]
 
 
-def submit(enrollment, *, user, request=None):
-    """确认报送: lock the workspace. Returns the points left empty (the caller showed them first)."""
+def submit(enrollment, *, user, acknowledge_incomplete=False, request=None):
+    """确认报送: lock the workspace. Returns the points left empty.
+
+    With points still empty the submitter must say so (acknowledge_incomplete): otherwise a refusal
+    `incomplete_submission` lists them. The count is counted under the lock, so it is what was sent.
+    """
     ensure_can_edit(user, enrollment)
-    empty = empty_points(enrollment)
     with transaction.atomic():
         locked = _lock(enrollment)
         if locked.state == EnrollmentState.SUBMITTED:
             raise EvidenceError(_("已经报送过了。"), code="submitted", status=409)
         ensure_writable(locked)
-        locked.state = EnrollmentState.SUBMITTED
-        locked.submitted_at = timezone.now()
-        locked.last_activity_at = locked.submitted_at
-        locked.save(update_fields=["state", "submitted_at", "last_activity_at"])
-        record("submit", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
-               empty_points=[cp.code for cp in empty])
+        empty = empty_points(locked)
+        if empty and not acknowledge_incomplete:
+            raise EvidenceError(
+                _("还有 %(n)d 个考核点没有填报。如确需报送，请勾选“我已知晓以下 %(n)d 个考核点尚未填报，仍然报送”。") % {"n": len(empty)},
+                code="incomplete_submission", status=409, empty_points=[cp.code for cp in empty],
+            )
+        change_enrollment_state(locked, EnrollmentState.SUBMITTED, user=user, request=request,
+                                empty_count=len(empty), empty_points=[cp.code for cp in empty])
     enrollment.refresh_from_db()
     return empty
 
@@ -347,7 +343,7 @@ def checklist(enrollment, *, include_deleted=False):
                 cp.status = cp.response.status if cp.response else ResponseStatus.EMPTY
                 cp.note = cp.response.note if cp.response else ""
                 cp.evidence_list = by_response.get(cp.response.pk, []) if cp.response else []
-                if cp.status != ResponseStatus.EMPTY:
+                if cp.status in ANSWERED_STATUSES:
                     done += 1
             attach(node.child_list)
 

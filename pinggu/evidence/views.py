@@ -171,7 +171,8 @@ def submit(request, pk, unit):
     context = _context(request, enrollment)
     if request.method == "POST":
         try:
-            services.submit(enrollment, user=request.user, request=request)
+            services.submit(enrollment, user=request.user, request=request,
+                            acknowledge_incomplete=bool(request.POST.get("acknowledge_incomplete")))
         except DomainError as exc:
             context["error"] = exc.message
         else:

@@ -23,7 +23,7 @@ def test_remind_units_that_have_not_submitted(page, world):
     world.b.contact_email = "yi-county@example.org"
     world.b.save()
     services.add_file(world.enrollment(world.a), "C01", upload_file("甲.pdf", PDF), user=world.sub_a)
-    services.submit(world.enrollment(world.a), user=world.sub_a)
+    services.submit(world.enrollment(world.a), user=world.sub_a, acknowledge_incomplete=True)
     login(page, "org")
     page.goto(f"/campaigns/{world.campaign.pk}/progress/")
     page.select_option("select[name=state]", "not_started")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_rows_count_states_and_sort_by_pinyin(world):
     services.add_file(world.enrollment(world.a), "C01", upload_file("a.pdf", PDF), user=world.sub_a)
     services.set_response(world.enrollment(world.a), "C26", status="not_applicable", note="不涉及", user=world.sub_a)
-    services.submit(world.enrollment(world.a), user=world.sub_a)
+    services.submit(world.enrollment(world.a), user=world.sub_a, acknowledge_incomplete=True)
     enrollment_b = world.enrollment(world.b)
     enrollment_b.extended_deadline = None
     world.campaign.deadline = timezone.now() - timedelta(hours=1)

@@ -29,7 +29,7 @@ def test_remind_not_submitted_shows_and_mails(client, world, django_capture_on_c
     world.sub_b.email = "sub-b@example.org"
     world.sub_b.save()
     services.add_file(world.enrollment(world.a), "C01", upload_file("a.pdf", PDF), user=world.sub_a)
-    services.submit(world.enrollment(world.a), user=world.sub_a)
+    services.submit(world.enrollment(world.a), user=world.sub_a, acknowledge_incomplete=True)
     with django_capture_on_commit_callbacks(execute=True):
         batch = reminders.create_batch(world.campaign, message="请于本周五前报送。", filter="not_submitted", user=world.organizer)
     counts = reminders.summary(batch)

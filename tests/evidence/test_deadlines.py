@@ -96,7 +96,7 @@ def test_submit_locks_until_reopened(client, world):
     base = f"/api/v1/campaigns/{world.campaign.pk}/units/unit-a"
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert post(client, world, token=token).status_code == 201
-    submitted = client.post(f"{base}/submit", **auth)
+    submitted = client.post(f"{base}/submit", json.dumps({"acknowledge_incomplete": True}), content_type="application/json", **auth)
     assert submitted.status_code == 200
     assert submitted.json()["state"] == "submitted" and len(submitted.json()["empty_points"]) == 35
     locked = post(client, world, point="C02", token=token)
@@ -105,7 +105,7 @@ def test_submit_locks_until_reopened(client, world):
     no_reason = client.post(f"{base}/reopen", json.dumps({"reason": " "}), content_type="application/json", **org)
     assert no_reason.status_code == 400
     reopened = client.post(f"{base}/reopen", json.dumps({"reason": "C02 缺少材料"}), content_type="application/json", **org)
-    assert reopened.status_code == 200 and reopened.json()["state"] == "in_progress"
+    assert reopened.status_code == 200 and reopened.json()["state"] == "returned"
     assert post(client, world, point="C02", token=token).status_code == 201
 
 
@@ -116,7 +116,7 @@ def test_submit_page_lists_empty_points_then_confirms(client, world):
     page = client.get(url).content.decode()
     assert "还有 35 个考核点没有填报" in page and "C01" in page and "仍然确认报送" in page
     assert world.enrollment(world.a).state == "in_progress"
-    client.post(url)
+    client.post(url, {"acknowledge_incomplete": "on"})
     assert world.enrollment(world.a).state == "submitted"
 
 
