@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "campaign_create": _("新建任务"), "campaign_update": _("修改任务"), "campaign_state": _("任务状态变更"), "enroll": _("报名参评"),
     "upload": _("上传文件"), "link": _("添加链接"), "note": _("填写说明"), "not_applicable": _("标记不适用"),
     "delete": _("删除材料"), "restore": _("恢复材料"), "download": _("下载材料"), "submit": _("确认报送"), "reopen": _("退回重报"),
+    "enrollment_start": _("开始填报"), "notice_mail": _("发送通知邮件"),
     "extension": _("延期"), "framework_import": _("导入指标体系"), "framework_publish": _("发布指标体系"),
     "framework_delete": _("删除指标体系"), "framework_export": _("导出指标体系"), "audit_export": _("导出审计日志"),
     "accounts_export": _("下载账户表"), "evaluator_assign": _("指派评估人员"), "evaluator_unassign": _("取消指派"),

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pinggu.frameworks.models import Framework, UnitKind
+from pinggu.textlimits import REASON
 
 from .models import Campaign, Unit
 
@@ -80,7 +81,7 @@ class CampaignForm(forms.ModelForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("原因"), max_length=500)
+    reason = forms.CharField(label=_("原因"), max_length=REASON)
 
 
 class ExtensionForm(forms.Form):

@@ -30,10 +30,14 @@ def campaign_list(request):
     campaigns = permissions.campaigns_visible_to(request.user).annotate(n_units=Count("enrollments"))
     mine = None
     if permissions.is_submitter(request.user):
-        mine = {e.campaign_id: e for e in permissions.enrollments_visible_to(request.user).select_related("unit")}
+        mine = {e.campaign_id: e for e in permissions.enrollments_visible_to(request.user).select_related("unit", "returned_by")}
         if len(mine) == 1 and not request.GET.get("all"):
             enrollment = next(iter(mine.values()))
             return redirect("evidence:workspace", pk=enrollment.campaign_id, unit=enrollment.unit.code)
+    if mine is not None:
+        campaigns = list(campaigns)
+        for campaign in campaigns:
+            campaign.my_enrollment = mine.get(campaign.pk)
     return render(request, "campaigns/list.html", {
         "campaigns": campaigns, "mine": mine, "can_manage": permissions.can_manage_campaigns(request.user),
     })
@@ -154,7 +158,10 @@ def reopen(request, pk, unit):
         if not form.is_valid():
             raise services.CampaignError(_("请填写退回原因。"))
         services.reopen(enrollment, form.cleaned_data["reason"], user=request.user, request=request)
-        messages.success(request, _("已退回“%(u)s”，该单位可以重新修改并报送。") % {"u": enrollment.unit.name})
+        messages.success(request, _("已退回“%(u)s”，已通知该单位；该单位可以重新修改并报送。") % {"u": enrollment.unit.name})
+        refusal = services.write_refusal(enrollment)
+        if refusal is not None:
+            messages.warning(request, _("但该单位目前仍不能修改：%(m)s 请为其延期。") % {"m": refusal.message})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))

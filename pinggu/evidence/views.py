@@ -32,6 +32,8 @@ def _context(request, enrollment):
         "can_edit": can_edit, "refusal": refusal if permissions.can_edit_enrollment(request.user, enrollment) else None,
         "is_organizer": permissions.is_organizer(request.user),
         "deadline_text": cn_datetime(enrollment.effective_deadline),
+        "returned_text": cn_datetime(enrollment.returned_at) if enrollment.returned_at else "",
+        "extended_text": cn_datetime(enrollment.extended_at) if enrollment.extended_at else "",
         "max_file_mb": enrollment.campaign.max_file_bytes // (1024 * 1024),
     }
 

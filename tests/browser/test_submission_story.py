@@ -106,6 +106,7 @@ def test_campaign_from_creation_to_submission(page, bundled, tmp_path):
 
     page.click("a:has-text('确认报送')")
     assert "还有 33 个考核点没有填报" in page.content()
+    page.check("#acknowledge_incomplete")
     page.click("button:has-text('仍然确认报送')")
     page.wait_for_selector("text=已确认报送")
     assert "data-upload-url" not in page.content()  # read-only now
