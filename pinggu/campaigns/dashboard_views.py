@@ -28,7 +28,7 @@ def dashboard(request, pk):
         "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
         "can_export": permissions.can_export(request.user),
         "chart_data": {**progress.chart_data(items, campaign), "labels": {
-            "kinds": _("各类单位报送情况"), "submitted": _("已报送"), "incomplete": _("其中不完整"),
+            "kinds": _("各类单位报送情况"), "submitted": _("已报送（完整）"), "incomplete": _("已报送（不完整）"),
             "returned": _("已退回"), "notSubmitted": _("未报送"), "points": _("考核点完成率"), "days": _("累计报送单位（截止 %(d)s）"), "deadline": _("截止"),
             "empty": _("最常空缺的考核点"), "emptyCount": _("空缺"),
         }},

@@ -21,13 +21,14 @@
     xAxis: { type: "category", data: kindNames },
     yAxis: [{ type: "value", minInterval: 1 }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }],
     series: [
-      { name: data.labels.submitted, type: "bar", stack: "units", data: data.kinds.map((k) => k.submitted - k.incomplete) },
-      { name: data.labels.incomplete, type: "bar", stack: "units", data: data.kinds.map((k) => k.incomplete) },
-      { name: data.labels.returned, type: "bar", stack: "units", data: data.kinds.map((k) => k.returned) },
-      { name: data.labels.notSubmitted, type: "bar", stack: "units",
+      { name: data.labels.submitted, type: "bar", stack: "units", color: "#198754",
+        data: data.kinds.map((k) => k.submitted - k.incomplete) },
+      { name: data.labels.incomplete, type: "bar", stack: "units", color: "#997404", data: data.kinds.map((k) => k.incomplete) },
+      { name: data.labels.returned, type: "bar", stack: "units", color: "#fd7e14", data: data.kinds.map((k) => k.returned) },
+      { name: data.labels.notSubmitted, type: "bar", stack: "units", color: "#ced4da",
         data: data.kinds.map((k) => k.units - k.submitted - k.returned) },
-      { name: data.labels.points, type: "line", yAxisIndex: 1, data: data.kinds.map((k) => k.points_percent),
-        label: { show: true, formatter: "{c}%" } },
+      { name: data.labels.points, type: "line", yAxisIndex: 1, color: "#0d6efd", data: data.kinds.map((k) => k.points_percent),
+        label: { show: true, position: "top", formatter: "{c}%" } },
     ],
   });
   make("chart-days", {
