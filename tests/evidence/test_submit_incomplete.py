@@ -86,3 +86,21 @@ def test_dashboard_marks_incomplete_submission(client, world):
     units = client.get(f"/api/v1/campaigns/{world.campaign.pk}/progress", **org).json()["units"]
     row = next(u for u in units if u["unit_code"] == "unit-a")
     assert row["submitted_incomplete"] is True and row["empty_at_submit"] == 36
+
+
+def test_workspace_submit_page_and_dashboard_agree_on_answered(world):
+    """One definition of answered (ANSWERED_STATUSES): a point in every status counts the same everywhere."""
+    from pinggu.evidence.models import Response
+    from pinggu.frameworks.models import Checkpoint
+
+    enrollment = world.enrollment(world.a)
+    cps = list(Checkpoint.objects.filter(framework=enrollment.framework).order_by("position")[:4])
+    for cp, status in zip(cps, [ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE, ResponseStatus.RETURNED, ResponseStatus.EMPTY]):
+        Response.objects.create(enrollment=enrollment, checkpoint=cp, status=status)
+    _roots, counted = services.checklist(enrollment)
+    empty = services.empty_points(enrollment)
+    row = next(r for r in progress.rows(world.campaign.enrollments.all()) if r.unit_code == "unit-a")
+    matrix = next(m for m in progress.matrices([row]))
+    matrix_done = sum(1 for status in matrix.units[0][1] if status in ANSWERED_STATUSES)
+    assert counted["done"] == row.done == matrix_done == counted["total"] - len(empty) == 2
+    assert cps[2].code in [cp.code for cp in empty]  # a returned point is not answered
