@@ -13,7 +13,7 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
 from pinggu.errors import DomainError
 from pinggu.frameworks.models import Framework, UnitKind
-from pinggu.textlimits import REASON, bounded, max_length
+from pinggu.textlimits import bounded, max_length
 
 from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
 from .signals import campaign_state_changed, enrollment_state_changed
