@@ -275,13 +275,15 @@ _HEADING1 = re.compile(r"^[一二三四五六七八九十]+、")
 _HEADING2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 _NUMBERED = re.compile(r"^\s*(\d+)[.、．]\s*")
 _BOLD_LINE = re.compile(r"^\*\*(.+?)\*\*[：:]?$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
+_BULLET = re.compile(r"^[-*+]\s+")
 
 
 def markdown_blocks(text):
     """The notice's markdown-ish text as (kind, text) blocks: heading1, heading2, item, paragraph.
 
-    A line of its own in **bold**, or one starting 一、, is a first-level heading; (一) a second-level one;
-    "1. …" lines are items, each its own paragraph; other lines of one paragraph are joined.
+    A line of its own in **bold**, a "# " line or one starting 一、 is a first-level heading; "## " or (一) a
+    second-level one; "1. …" and "- …" lines are items, each its own paragraph; other lines of one paragraph are joined.
     """
     blocks = []
     for chunk in re.split(r"\n\s*\n", (text or "").strip()):
@@ -298,10 +300,17 @@ def markdown_blocks(text):
                 current.clear()
 
         for line in lines:
-            bold = _BOLD_LINE.match(line)
+            bold, heading = _BOLD_LINE.match(line), _MD_HEADING.match(line)
             if bold:
                 flush()
                 blocks.append(("heading1", bold.group(1).strip()))
+            elif heading:
+                flush()
+                level = 1 if len(heading.group(1)) == 1 else 2
+                blocks.append((f"heading{level}", heading.group(2).replace("**", "").strip()))
+            elif _BULLET.match(line):
+                flush()
+                blocks.append(("item", _BULLET.sub("", line, count=1).replace("**", "")))
             elif _NUMBERED.match(line):
                 flush()
                 blocks.append(("item", _NUMBERED.sub(lambda m: f"{m.group(1)}.", line, count=1).replace("**", "")))

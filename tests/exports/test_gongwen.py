@@ -163,3 +163,5 @@ def test_markdown_blocks():
     blocks = gongwen.markdown_blocks("主送：\n\n一段\n接着。\n\n**报送要求**\n\n1. 甲；\n2、乙。\n\n（一）细则\n\nsee the\nmanual")
     assert blocks == [("paragraph", "主送："), ("paragraph", "一段接着。"), ("heading1", "报送要求"), ("item", "1.甲；"),
                       ("item", "2.乙。"), ("heading2", "（一）细则"), ("paragraph", "see the manual")]
+    assert gongwen.markdown_blocks("# 一、总体要求\n## （一）范围\n- 条目") == [
+        ("heading1", "一、总体要求"), ("heading2", "（一）范围"), ("item", "条目")]
