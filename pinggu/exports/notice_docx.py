@@ -17,7 +17,7 @@ def _recipients(links):
 
 def build(campaign, request=None):
     links = list(campaign.framework_links.select_related("framework", "unit_kind").order_by("unit_kind__order"))
-    document = gongwen.new_document()
+    document = gongwen.new_document(title=campaign.title, author=campaign.issuer)
     gongwen.title(document, campaign.title)
     gongwen.blank(document)
     blocks = gongwen.markdown_blocks(campaign.notice)

@@ -95,7 +95,7 @@ def to_docx(data, *, attachment_label=None, document=None):
     landscape = len(g.columns) > 6
     own = document is None
     if own:
-        document = gongwen.new_document(landscape=landscape)
+        document = gongwen.new_document(landscape=landscape, title=data["name"])
         section = document.sections[0]
     else:
         section = gongwen.new_page_section(document, landscape=landscape)

@@ -12,6 +12,19 @@ notice, the framework export and every later report. What the standard asks, and
 
 Offices without the 方正 fonts see the fallbacks this module names in the document's font table
 (w:altName): 华文中宋 then 宋体 for the title, 仿宋 for 仿宋_GB2312, 楷体 for 楷体_GB2312.
+
+Use (receipts, reports and exports all the same way):
+
+    document = gongwen.new_document(title=..., author=issuer)
+    gongwen.title(document, "关于……的通知"); gongwen.blank(document)
+    gongwen.recipients(document, "各县市区人民政府")
+    gongwen.heading1(document, "一、总体要求"); gongwen.body(document, "……")
+    gongwen.attachment_list(document, ["清单名称"])
+    gongwen.signature(document, issuer, date)
+    gongwen.new_page_section(document, landscape=False)      # an attachment on a new page
+    gongwen.attachment_heading(document, "附件1", "清单名称")
+    gongwen.simple_table(document, ["编号", "考核点", "分值"], rows, wide=1, align_left=(1,))
+    body = gongwen.to_bytes(document)
 """
 
 import io
@@ -19,6 +32,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -203,8 +217,13 @@ def page_numbers(document, section=None):
     _footer_paragraph(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
 
 
-def new_document(*, landscape=False, numbered=True):
+def new_document(*, landscape=False, numbered=True, title="", author=""):
+    """An empty A4 document in the standard's style; `title` and `author` go into its properties."""
     document = Document()
+    properties = document.core_properties
+    properties.title, properties.author, properties.last_modified_by = title, author, author
+    properties.comments = ""
+    properties.created = properties.modified = datetime.now(UTC)
     _register_fallbacks(document)
     _base_style(document)
     page_setup(document.sections[0], landscape=landscape)
@@ -484,4 +503,13 @@ def table(document, columns, cells, nrows, *, widths, size=TABLE_PT):
         _cell_text(target, cell.text, font=BODY_FONT, size=size, bold=False,
                    align=WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER)
     return t
+
+
+def simple_table(document, columns, rows, *, wide, align_left=(), size=TABLE_PT, section=None):
+    """A plain table (no merged cells) from rows of texts, fitted to the section's 版心; `wide` is the column to favour."""
+    cells = [TableCell(r, c, "" if value is None else str(value), align="left" if c in align_left else "center")
+             for r, row in enumerate(rows) for c, value in enumerate(row)]
+    section = section or document.sections[-1]
+    widths = fit_widths(columns, cells, text_width_mm(section), wide=wide, size=size)
+    return table(document, columns, cells, len(rows), widths=widths, size=size)
 

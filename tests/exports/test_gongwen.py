@@ -165,3 +165,14 @@ def test_markdown_blocks():
                       ("item", "2.乙。"), ("heading2", "（一）细则"), ("paragraph", "see the manual")]
     assert gongwen.markdown_blocks("# 一、总体要求\n## （一）范围\n- 条目") == [
         ("heading1", "一、总体要求"), ("heading2", "（一）范围"), ("item", "条目")]
+
+
+def test_simple_table_and_properties():
+    document = gongwen.new_document(title="回执", author="测试单位")
+    assert document.core_properties.author == "测试单位" and "python-docx" not in document.core_properties.comments
+    t = gongwen.simple_table(document, ["编号", "文件名", "大小"], [["C01", "制度文件.pdf", 1024], ["C02", None, 0]],
+                             wide=1, align_left=(1,))
+    assert [c.text for c in t.rows[1].cells] == ["C01", "制度文件.pdf", "1024"]
+    assert "w:tblHeader" in t.rows[0]._tr.xml
+    reopened = Document(io.BytesIO(gongwen.to_bytes(document)))
+    assert reopened.tables[0].rows[2].cells[1].text == ""
