@@ -178,15 +178,15 @@ def text_width_mm(section):
 
 
 def _page_field(paragraph):
-    run = paragraph.add_run()
-    set_font(run, SONG, PAGE_NUMBER_PT, latin=SONG)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+    """A PAGE field, one run per part as Word writes it (begin, instruction, separator, shown number, end)."""
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), ("shown", "1"), ("end", None)):
+        run = set_font(paragraph.add_run(), SONG, PAGE_NUMBER_PT, latin=SONG)
+        if kind == "shown":
+            run.text = text
+            continue
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
-        elif text == "1":
-            el = OxmlElement("w:t")
-            el.text = text
         else:
             el = OxmlElement("w:instrText")
             el.set(qn("xml:space"), "preserve")
