@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import os
-import re
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -24,18 +23,12 @@ from pinggu.frameworks.exports import safe_cell
 from pinggu.frameworks.models import Checkpoint
 from pinggu.lib import zipdir
 
-from .names import UniqueNames, windows_safe
+from .names import UniqueNames, short_title, windows_safe
 
 CHUNK = 1024 * 1024  # large reads: fewer trips through Python per byte
 STATUS_TEXT = {ResponseStatus.EMPTY: "未填报", ResponseStatus.DONE: "已填报", ResponseStatus.NOT_APPLICABLE: "不适用",
                ResponseStatus.RETURNED: "已退回"}
 MANIFEST_HEADER = ["单位", "单位代码", "考核点", "包内路径", "原文件名", "大小（字节）", "SHA-256", "上传人", "上传时间", "提示"]
-
-
-def short_title(text, limit=16):
-    """The first clause of an assessment point, for a folder name."""
-    first = re.split(r"[，,；;。：:（(、]", text or "", maxsplit=1)[0]
-    return first[:limit]
 
 
 class Plan:
@@ -76,13 +69,14 @@ class Plan:
             unit = enrollment.unit
             folder = unit_folders(windows_safe(unit.name, limit=60))
             point_folders = {}
+            point_names = UniqueNames()
             names_in = {}
             for item in by_enrollment.get(enrollment.pk, []):
                 cp = self.checkpoints[item.response.checkpoint_id]
                 if item.kind != EvidenceKind.FILE:
                     continue
                 if cp.pk not in point_folders:
-                    point_folders[cp.pk] = windows_safe(f"{cp.code} {short_title(cp.text)}", limit=60)
+                    point_folders[cp.pk] = point_names(windows_safe(f"{cp.code} {short_title(cp.text)}", limit=60))
                     names_in[cp.pk] = UniqueNames()
                 name = names_in[cp.pk](windows_safe(item.filename, limit=100))
                 path = f"{folder}/{point_folders[cp.pk]}/{name}"

@@ -1,6 +1,7 @@
 """File and folder names that every Windows tool accepts, and that never collide."""
 
 import re
+import unicodedata
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -36,3 +37,35 @@ class UniqueNames:
             n += 1
         self.taken.add(candidate.lower())
         return candidate
+
+
+def _is_break(ch):
+    """A place a short name may end before: a space or any punctuation mark (Chinese or ASCII)."""
+    return ch.isspace() or unicodedata.category(ch).startswith("P")
+
+
+def _is_latin(ch):
+    return ch.isascii() and ch.isalnum()
+
+
+def short_title(text, limit=20, *, at_least=8):
+    """The start of an assessment point, for a folder name: at most `limit` characters.
+
+    Stops before the last punctuation mark or space that leaves at least `at_least` characters,
+    else at the limit but never inside a Latin word or number (unless the first word alone is
+    longer than the limit), and never ends in punctuation. Chinese has no spaces between words, so
+    any boundary between two Chinese characters counts as one.
+    """
+    flat = " ".join((text or "").split())
+    cut = len(flat)
+    if cut > limit:
+        cut = next((i for i in range(limit, at_least - 1, -1) if _is_break(flat[i])), limit)
+        if cut == limit and _is_latin(flat[cut - 1]) and _is_latin(flat[cut]):
+            start = cut
+            while start > 0 and _is_latin(flat[start - 1]):
+                start -= 1
+            cut = start or limit
+    short = flat[:cut]
+    while short and _is_break(short[-1]):
+        short = short[:-1]
+    return short

@@ -45,7 +45,7 @@ def progress_response(request, campaign):
 
 def notice_response(request, campaign):
     record("export_notice", request=request, campaign=campaign)
-    return _attachment(notice_docx.build(campaign), DOCX, f"{campaign.title}-通知.docx")
+    return _attachment(notice_docx.build(campaign, request), DOCX, f"{campaign.title}-通知.docx")
 
 
 def bundle_response(request, campaign, unit_codes=None):

@@ -2,16 +2,11 @@
 
 import io
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from pinggu.lib import gongwen
 
 from . import yaml_io
 from .layout import grid
@@ -90,78 +85,29 @@ def _sheet_title(name):
     return name[:31] or "Sheet"
 
 
-def _repeat_header(row):
-    tr_pr = row._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    tr_pr.append(flag)
-
-
-def _no_split(row):
-    tr_pr = row._tr.get_or_add_trPr()
-    flag = OxmlElement("w:cantSplit")
-    flag.set(qn("w:val"), "true")
-    tr_pr.append(flag)
-
-
-def _set_text(cell, text, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER):
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    paragraph = cell.paragraphs[0]
-    paragraph.alignment = align
-    for i, line in enumerate(str(text).split("\n")):
-        if i:
-            paragraph = cell.add_paragraph()
-            paragraph.alignment = align
-        run = paragraph.add_run(line)
-        run.bold = bold
-        run.font.size = Pt(10.5)
-        run._element.rPr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-
-
 def to_docx(data, *, attachment_label=None, document=None):
+    """The checklist as a table in 公文 style; with `document`, appended as an attachment on a new page.
+
+    The table is what the Word importer reads back: a header row of the grid's column labels,
+    then one row per assessment point with the indicators as merged cells.
+    """
+    g = grid(data)
+    landscape = len(g.columns) > 6
     own = document is None
     if own:
-        document = Document()
+        document = gongwen.new_document(landscape=landscape, title=data["name"])
         section = document.sections[0]
-        section.page_width, section.page_height = Cm(21), Cm(29.7)
-        section.left_margin = section.right_margin = Cm(2)
     else:
-        document.add_page_break()
-    g = grid(data)
-    if landscape := len(g.columns) > 6:
-        section = document.sections[-1]
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Cm(29.7), Cm(21)
+        section = gongwen.new_page_section(document, landscape=landscape)
     if attachment_label:
-        document.add_paragraph().add_run(attachment_label).bold = True
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(data["name"])
-    run.bold = True
-    run.font.size = Pt(16)
-    table = document.add_table(rows=g.nrows + 1, cols=len(g.columns))
-    table.style = "Table Grid"
+        gongwen.attachment_heading(document, attachment_label, data["name"])
+    else:
+        gongwen.title(document, data["name"])
+    gongwen.blank(document)
     max_level = sum(1 for c in g.columns if c.endswith("指标"))
-    widths = [Cm(2.2) if i < max_level else (Cm(9 if not landscape else 10) if i == max_level else Cm(2.5)) for i in range(len(g.columns))]
-    for i, label in enumerate(g.columns):
-        _set_text(table.cell(0, i), label, bold=True)
-    _repeat_header(table.rows[0])
-    for row in table.rows[1:]:
-        _no_split(row)
-    for row in table.rows:
-        for i, cell in enumerate(row.cells):
-            cell.width = widths[i]
-    for cell in g.cells:
-        top = table.cell(cell.row + 1, cell.col)
-        if cell.rowspan > 1 or cell.colspan > 1:
-            top = top.merge(table.cell(cell.row + cell.rowspan, cell.col + cell.colspan - 1))
-        align = WD_ALIGN_PARAGRAPH.LEFT if cell.kind == "checkpoint" else WD_ALIGN_PARAGRAPH.CENTER
-        _set_text(top, cell.text, align=align)
-    if own:
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return buffer.getvalue()
-    return document
+    widths = gongwen.fit_widths(g.columns, g.cells, gongwen.text_width_mm(section), wide=max_level)
+    gongwen.table(document, g.columns, g.cells, g.nrows, widths=widths)
+    return gongwen.to_bytes(document) if own else document
 
 
 def to_yaml(data):

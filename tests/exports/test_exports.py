@@ -66,11 +66,11 @@ def test_bundle_layout_manifest_and_hashes(client, world, loaded):
             assert info.flag_bits & 0x800, info.filename  # UTF-8 name flag
     a_files = sorted(n for n in names if n.startswith("甲县/C01 "))
     folder = a_files[0].rsplit("/", 1)[0]
-    assert folder == "甲县/C01 是否建立健全利益相关方"
+    assert folder == "甲县/C01 是否建立健全利益相关方、公众代表、专家"
     leaves = sorted(n.rsplit("/", 1)[1] for n in a_files)
     assert leaves == sorted(["制度文件.pdf", "制度文件 (2).pdf", "制度文件 (3).PDF", "a_b_c_d_e_f_g_h.pdf", "_CON.pdf", "trailing dot. .pdf", "_NUL.txt"])  # NUL is a device name even with an extension
     assert not any("已删除" in n for n in names)
-    assert "乙县/C01 是否建立健全利益相关方/乙县材料.pdf" in names
+    assert "乙县/C01 是否建立健全利益相关方、公众代表、专家/乙县材料.pdf" in names
     rows = list(csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     header, rows = rows[0], rows[1:]
     assert header[:4] == ["单位", "单位代码", "考核点", "包内路径"]
