@@ -16,7 +16,7 @@ async function show() {
     isEvalSupported: false,
     enableXfa: false,
   }).promise;
-  status.textContent = holder.dataset.pagesLabel.replace("%(n)s", String(pdf.numPages));
+  status.textContent = holder.dataset.pagesLabel.replace("{n}", String(pdf.numPages));
   holder.dataset.pages = String(pdf.numPages);
   const width = Math.min(holder.clientWidth || 900, 1000);
   for (let n = 1; n <= Math.min(pdf.numPages, MAX_PAGES); n += 1) {
