@@ -22,7 +22,7 @@ ACTION_LABELS = {
     "extension": _("延期"), "framework_import": _("导入指标体系"), "framework_publish": _("发布指标体系"),
     "framework_delete": _("删除指标体系"), "framework_export": _("导出指标体系"), "audit_export": _("导出审计日志"),
     "accounts_export": _("下载账户表"), "evaluator_assign": _("指派评估人员"), "evaluator_unassign": _("取消指派"),
-    "units_export": _("导出单位"), "reminder": _("催报"), "reminder_retry": _("重发催报"), "reminder_read": _("已读催报"),
+    "units_export": _("导出单位"), "receipt": _("下载报送回执"), "reminder": _("催报"), "reminder_retry": _("重发催报"), "reminder_read": _("已读催报"),
     "export_progress": _("导出进度"), "export_bundle": _("导出材料包"), "export_notice": _("导出通知"), "bundle_build": _("生成材料包"), "attachment_download": _("下载清单附件"),
 }
 

@@ -90,6 +90,13 @@ def can_edit_enrollment(user, enrollment):
     return is_submitter(user) and user.unit_id == enrollment.unit_id and enrollment.campaign.state != "draft"
 
 
+def can_view_receipt(user, enrollment):
+    """报送回执: the unit's own submitters, the organizer and the evaluators assigned to the unit."""
+    if not can_view_enrollment(user, enrollment):
+        return False
+    return is_organizer(user) or is_submitter(user) or user.role == Role.EVALUATOR
+
+
 def can_view_deleted_evidence(user):
     return is_organizer(user)
 

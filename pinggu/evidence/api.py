@@ -11,7 +11,7 @@ from pinggu.campaigns.services import iso_local
 from pinggu.errors import ApiError
 from pinggu.textlimits import max_length
 
-from . import services
+from . import filetypes, services
 from .downloads import file_response, visible_evidence
 from .models import Response
 
@@ -125,8 +125,15 @@ def submit(request, campaign_id: Id, unit_code: UnitCode):
     return {**enrollment_out(enrollment), "empty_points": [cp.code for cp in empty]}
 
 
+# Each stored type is answered with its own media type (filetypes.MEDIA_TYPES), unknown ones as octet-stream.
+_ANY_EVIDENCE_TYPE = {"responses": {200: {"content": {
+    media: file_download(media)["responses"][200]["content"][media]
+    for media in sorted({*filetypes.MEDIA_TYPES.values(), filetypes.OPAQUE})
+}}}}
+
+
 @evidence_router.get("/{int:evidence_id}/download", response=responses({200: None}, 404),
-                     openapi_extra=file_download("application/octet-stream"), summary="下载材料（总是作为附件）")
+                     openapi_extra=_ANY_EVIDENCE_TYPE, summary="下载材料（总是作为附件，类型为上传时核验的类型）")
 def download(request, evidence_id: Id) -> FileResponse:
     return file_response(request, visible_evidence(request.auth, evidence_id))
 

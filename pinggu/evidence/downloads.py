@@ -1,4 +1,9 @@
-"""Serving evidence files: permission-checked, always as an attachment, never rendered."""
+"""Serving evidence files: permission-checked, never rendered as the site.
+
+A download is an attachment with the type validated at upload. Only PDF and raster images are ever
+sent inline (for the preview page), and then in a sandbox: no script, no plugins, no other origin's
+resources, and `nosniff` so the browser never second-guesses the declared type.
+"""
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -6,7 +11,13 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 
+from . import filetypes
 from .models import Evidence, EvidenceKind
+
+# A sandboxed document without allow-scripts has an opaque origin: even if a browser rendered the
+# bytes as something active, they could not act as this site.
+ATTACHMENT_CSP = "sandbox; default-src 'none'"
+INLINE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
 def visible_evidence(user, evidence_id):
@@ -22,19 +33,26 @@ def visible_evidence(user, evidence_id):
     return item
 
 
-def file_response(request, item):
+def file_response(request, item, *, inline=False):
+    """The stored file; `inline` asks to show it in the browser, granted only for previewable types."""
     enrollment = item.response.enrollment
     record("download", request=request, obj=item, campaign=enrollment.campaign, unit=enrollment.unit,
-           checkpoint=item.response.checkpoint.code, filename=item.filename or item.url)
+           checkpoint=item.response.checkpoint.code, filename=item.filename or item.url,
+           **({"via": "preview"} if inline else {}))
     if item.kind == EvidenceKind.LINK:
         return HttpResponseRedirect(item.url)
     try:
         handle = default_storage.open(item.file.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=item.filename,
-                            content_type="application/octet-stream")
+    shown_as = None
+    if inline and filetypes.previewable(item.file_type):
+        shown_as = filetypes.inline_media_type(item.file_type, handle.read(1024))
+        handle.seek(0)
+    response = FileResponse(handle, as_attachment=shown_as is None, filename=item.filename,
+                            content_type=shown_as or filetypes.media_type(item.file_type))
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Content-Security-Policy"] = INLINE_CSP if shown_as else ATTACHMENT_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Content-Length"] = str(item.size)
     return response

@@ -105,3 +105,45 @@ def identify(filename, fileobj):
     except TooManyEntries:
         return ext, "too_many_entries"
     return ext, None
+
+
+# The Content-Type a stored file is served with, from the type validated at upload. Anything not listed
+# (including an extension a future version might accept) is served as opaque bytes.
+MEDIA_TYPES = {
+    "pdf": "application/pdf", "ofd": "application/ofd",
+    "doc": "application/msword", "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
+    "txt": "text/plain", "zip": "application/zip", "rar": "application/vnd.rar", "7z": "application/x-7z-compressed",
+}
+OPAQUE = "application/octet-stream"
+
+# What a browser may show inline: PDF (through our PDF.js page) and raster images. Never HTML, SVG or text,
+# which a browser could run or re-interpret; those and everything else are downloaded.
+_INLINE_CHECKS = {
+    "pdf": CHECKS["pdf"],
+    "png": CHECKS["png"], "jpg": CHECKS["jpg"], "jpeg": CHECKS["jpeg"],
+    "gif": lambda head, f: head.startswith((b"GIF87a", b"GIF89a")),
+    "webp": lambda head, f: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
+}
+PREVIEWABLE = frozenset(_INLINE_CHECKS)
+
+
+def media_type(ext: str) -> str:
+    return MEDIA_TYPES.get((ext or "").lower(), OPAQUE)
+
+
+def previewable(ext: str) -> bool:
+    return (ext or "").lower() in PREVIEWABLE
+
+
+def inline_media_type(ext: str, head: bytes) -> str | None:
+    """The type to show the file inline with, or None to download it: the stored bytes must still be what
+    the upload check accepted (a file put in place some other way is never shown)."""
+    ext = (ext or "").lower()
+    check = _INLINE_CHECKS.get(ext)
+    if check is None or not check(head, None):
+        return None
+    return MEDIA_TYPES[ext]

@@ -5,19 +5,24 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pinggu.accounts import permissions
+from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
+from pinggu.campaigns.models import EnrollmentState
 from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
 from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
 
-from . import services
+from . import filetypes, receipt_docx, receipts, services
 from .downloads import file_response, visible_evidence
+from .models import EvidenceKind
 
 
 def _enrollment(request, pk, unit):
@@ -35,6 +40,8 @@ def _context(request, enrollment):
         "returned_text": cn_datetime(enrollment.returned_at) if enrollment.returned_at else "",
         "extended_text": cn_datetime(enrollment.extended_at) if enrollment.extended_at else "",
         "max_file_mb": enrollment.campaign.max_file_bytes // (1024 * 1024),
+        "previewable": filetypes.PREVIEWABLE,
+        "can_view_receipt": enrollment.state == EnrollmentState.SUBMITTED and permissions.can_view_receipt(request.user, enrollment),
     }
 
 
@@ -59,7 +66,8 @@ def workspace(request, pk, unit):
             if cell.kind == "checkpoint":
                 cell.point = points[cell.code]
     return render(request, "evidence/workspace.html", {
-        "reminders": reminders.unread_for(enrollment),
+        # A 催报 is about not having submitted: once submitted it is stale, whether read or not.
+        "reminders": [] if enrollment.state == EnrollmentState.SUBMITTED else reminders.unread_for(enrollment),
         **_context(request, enrollment), "columns": table.columns[: cp_col + 1], "rows": rows,
         "progress": progress,
     })
@@ -165,6 +173,60 @@ def restore(request, evidence_id):
 @require(permissions.can_list_campaigns)
 def download(request, evidence_id):
     return file_response(request, visible_evidence(request.user, evidence_id))
+
+
+@require(permissions.can_list_campaigns)
+def inline(request, evidence_id):
+    """The bytes for the preview page: PDF and images inline (sandboxed), anything else as a download."""
+    return file_response(request, visible_evidence(request.user, evidence_id), inline=True)
+
+
+@require(permissions.can_list_campaigns)
+def preview(request, evidence_id):
+    item = visible_evidence(request.user, evidence_id)
+    if item.kind == EvidenceKind.LINK:
+        raise Http404
+    enrollment = item.response.enrollment
+    kind = "pdf" if item.file_type == "pdf" else "image" if filetypes.previewable(item.file_type) else None
+    return render(request, "evidence/preview.html", {
+        "item": item, "kind": kind, "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit,
+        "point": item.response.checkpoint,
+    })
+
+
+def _receipt_or_404(request, pk, unit):
+    enrollment = _enrollment(request, pk, unit)
+    if not permissions.can_view_receipt(request.user, enrollment):
+        raise Http404
+    return enrollment
+
+
+@require(permissions.can_list_campaigns)
+def receipt(request, pk, unit):
+    enrollment = _receipt_or_404(request, pk, unit)
+    try:
+        content = receipts.receipt(enrollment)
+    except DomainError as exc:
+        return render(request, "evidence/receipt.html", {"enrollment": enrollment, "campaign": enrollment.campaign,
+                                                         "unit": enrollment.unit, "error": exc.message}, status=exc.status)
+    return render(request, "evidence/receipt.html", {
+        "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit, "receipt": content,
+        "submitted_text": cn_datetime(content.submitted_at), "printed_text": cn_datetime(timezone.now()),
+    })
+
+
+@require(permissions.can_list_campaigns)
+def receipt_download(request, pk, unit):
+    enrollment = _receipt_or_404(request, pk, unit)
+    try:
+        content = receipts.receipt(enrollment)
+    except DomainError:
+        raise Http404 from None
+    record("receipt", request=request, campaign=enrollment.campaign, unit=enrollment.unit, number=content.number)
+    response = HttpResponse(receipt_docx.build(content), content_type=receipt_docx.DOCX)
+    filename = _("报送回执-%(u)s.docx") % {"u": enrollment.unit.name}
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
 
 
 @require(permissions.can_list_campaigns)

@@ -93,12 +93,12 @@ def test_campaign_from_creation_to_submission(page, bundled, tmp_path):
     page.wait_for_selector("#point-C01 a:has-text('会议公开制度.pdf')")
     assert "已填报 1 / 36" in page.inner_text("#progress")
 
-    page.click("#point-C03 summary")
+    page.click("#point-C03 summary:has-text('添加网页链接')")
     page.fill("#point-C03 input[name=url]", "https://www.example.org/yyq/zcjd/1.html")
     page.click("#point-C03 button:has-text('添加链接')")
     page.wait_for_selector("#point-C03 a:has-text('https://www.example.org/yyq/zcjd/1.html')")
 
-    page.click("#point-C26 summary")
+    page.click("#point-C26 summary:has-text('标记不适用')")
     page.fill("#point-C26 textarea[name=note]", "门户网站由市级集约化平台承载")
     page.click("#point-C26 button:has-text('标记不适用')")
     page.wait_for_selector("#point-C26 .badge:has-text('不适用')")

@@ -153,7 +153,7 @@ def test_odd_names_survive_byte_for_byte(client, world, name, settings):
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == content
     assert download["Content-Disposition"].startswith("attachment")
-    assert download["Content-Type"] == "application/octet-stream"
+    assert download["Content-Type"] == "application/pdf"  # the type validated at upload (issue 8 #9), never text/html
     assert download["X-Content-Type-Options"] == "nosniff"
 
 

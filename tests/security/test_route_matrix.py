@@ -27,6 +27,7 @@ STAFF_READ = {"org", "eva", "eva_b", "boss"}  # frameworks, dashboards
 EXPORT = {"org", "eva", "eva_b"}
 UNIT_A_READ = {"org", "eva", "boss", "sub_a"}  # eva is assigned to unit A, eva_b to unit B
 UNIT_A_WRITE = {"org", "sub_a"}
+UNIT_A_RECEIPT = {"org", "eva", "sub_a"}  # the unit, the organizer and its evaluators; not a viewer
 ORG = {"org"}
 PUBLIC = "public"
 
@@ -72,11 +73,15 @@ ACCESS = {
     ("POST", "campaigns/units/<slug:code>/"): ORG,
     ("GET", "campaigns/<int:pk>/units/<slug:unit>/"): UNIT_A_READ,
     ("POST", "campaigns/<int:pk>/units/<slug:unit>/submit/"): UNIT_A_WRITE,
+    ("GET", "campaigns/<int:pk>/units/<slug:unit>/receipt/"): UNIT_A_RECEIPT,
+    ("GET", "campaigns/<int:pk>/units/<slug:unit>/receipt.docx"): UNIT_A_RECEIPT,
     ("POST", "campaigns/<int:pk>/units/<slug:unit>/reminders/read/"): UNIT_A_READ,  # a no-op but for the unit itself
     ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/upload/"): UNIT_A_WRITE,
     ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/link/"): UNIT_A_WRITE,
     ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/response/"): UNIT_A_WRITE,
     ("GET", "evidence/<int:evidence_id>/download/"): UNIT_A_READ,
+    ("GET", "evidence/<int:evidence_id>/preview/"): UNIT_A_READ,
+    ("GET", "evidence/<int:evidence_id>/inline/"): UNIT_A_READ,
     ("POST", "evidence/<int:evidence_id>/delete/"): UNIT_A_WRITE,
     ("POST", "evidence/<int:evidence_id>/restore/"): ORG,
     ("GET", "campaigns/<int:pk>/export/"): EXPORT,

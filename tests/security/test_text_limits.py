@@ -77,7 +77,7 @@ def test_a_refused_note_stays_in_the_form(client, world):
     client.force_login(world.sub_a)
     cell = client.post(f"/campaigns/{world.campaign.pk}/units/unit-a/points/C01/response/", {"status": "done", "note": typed},
                        HTTP_ACCEPT="application/json").json()["cell"]
-    assert f">{typed}</textarea>" in cell and "<details class=\"mt-1\" open>" in cell
+    assert f">{typed}</textarea>" in cell and "<details class=\"mt-1 note-edit\" open>" in cell
 
 
 def test_a_refused_link_keeps_the_saved_note_and_the_typed_address(client, world):

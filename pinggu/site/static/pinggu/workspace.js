@@ -12,22 +12,80 @@
 
   function row(file) {
     const li = document.createElement("li");
-    li.className = "mb-1";
+    li.className = "mb-2 upload-row";
     const name = document.createElement("div");
     name.className = "text-truncate";
     name.textContent = file.name;
-    const bar = document.createElement("progress");
-    bar.max = 100;
-    bar.value = 0;
-    bar.className = "w-100";
+    const track = document.createElement("div");
+    track.className = "progress";
+    track.setAttribute("role", "progressbar");
+    track.setAttribute("aria-label", file.name);
+    track.setAttribute("aria-valuemin", "0");
+    track.setAttribute("aria-valuemax", "100");
+    const bar = document.createElement("div");
+    bar.className = "progress-bar";
+    track.append(bar);
     const status = document.createElement("div");
     status.className = "text-muted";
     status.textContent = "等待上传…";
-    li.append(name, bar, status);
+    li.append(name, track, status);
     list.prepend(li);
     queue.classList.remove("d-none");
-    return { bar, status };
+    makeRoom();
+    return { li, track, bar, status };
   }
+
+  function setProgress(ui, percent) {
+    ui.bar.style.width = percent + "%";
+    ui.track.setAttribute("aria-valuenow", String(percent));
+  }
+
+  // A refused or broken upload: the whole bar red, the reason under it (the server's message when it gave one).
+  function fail(ui, reason) {
+    setProgress(ui, 100);
+    ui.bar.classList.add("bg-danger");
+    ui.li.classList.add("upload-failed");
+    ui.status.textContent = reason;
+    ui.status.className = "text-danger";
+    makeRoom();
+  }
+
+  function succeed(ui, message) {
+    setProgress(ui, 100);
+    ui.bar.classList.add("bg-success");
+    ui.status.textContent = message;
+    ui.status.className = "text-success";
+  }
+
+  // The panel floats over the bottom of the page: leave that much room below the content, so the last
+  // points and their messages can always be scrolled above it.
+  function makeRoom() {
+    const open = queue && !queue.classList.contains("d-none");
+    document.body.style.paddingBottom = open ? (queue.offsetHeight + 16) + "px" : "";
+  }
+
+  // Once everything has gone through, the panel closes by itself; a failure keeps it open until closed.
+  function closeWhenAllWell() {
+    if (running > 0 || waiting.length > 0 || list.querySelector(".upload-failed")) return;
+    setTimeout(() => {
+      if (running === 0 && waiting.length === 0 && !list.querySelector(".upload-failed")) {
+        queue.classList.add("d-none");
+        list.replaceChildren();
+        makeRoom();
+      }
+    }, 4000);
+  }
+
+  // The sticky indicator titles stop under the sticky head, whose height depends on the screen.
+  const head = document.querySelector(".workspace-head");
+  const columns = document.querySelector(".workspace thead");
+  function measureHead() {
+    const root = document.documentElement.style;
+    if (head) root.setProperty("--workspace-head", head.offsetHeight + "px");
+    if (columns) root.setProperty("--workspace-columns", columns.offsetHeight + "px");
+  }
+  measureHead();
+  window.addEventListener("resize", measureHead);
 
   // The HTML below is our own server's rendering of _point.html / _progress.html (autoescaped), not user input.
   function replaceCell(html) {
@@ -63,7 +121,7 @@
     xhr.setRequestHeader("Accept", "application/json");
     ui.status.textContent = "上传中…";
     xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) ui.bar.value = Math.round((e.loaded / e.total) * 100);
+      if (e.lengthComputable) setProgress(ui, Math.round((e.loaded / e.total) * 100));
     };
     xhr.onload = () => {
       let body = null;
@@ -71,18 +129,14 @@
       if (body && body.cell) replaceCell(body.cell);
       if (body && body.progress) replaceProgress(body.progress);
       if (xhr.status === 200) {
-        ui.bar.value = 100;
-        ui.status.textContent = (body && body.message) || "已上传";
-        ui.status.className = "text-success";
+        succeed(ui, (body && body.message) || "已上传");
       } else {
-        ui.status.textContent = (body && body.message) || "上传失败（" + xhr.status + "），请重试。";
-        ui.status.className = "text-danger";
+        fail(ui, (body && body.message) || "上传失败（" + xhr.status + "），请重试。");
       }
       done();
     };
     xhr.onerror = () => {
-      ui.status.textContent = "网络中断，文件未上传，请重试。";
-      ui.status.className = "text-danger";
+      fail(ui, "网络中断，文件未上传，请重试。");
       done();
     };
     xhr.send(form);
@@ -91,6 +145,7 @@
   function done() {
     running -= 1;
     if (waiting.length) send(waiting.shift());
+    closeWhenAllWell();
   }
 
   function enqueue(files, zone) {
@@ -99,8 +154,7 @@
     for (const file of files) {
       const ui = row(file);
       if (max && file.size > max) {
-        ui.status.textContent = "超过单个文件上限，未上传。";
-        ui.status.className = "text-danger";
+        fail(ui, "“" + file.name + "”超过单个文件上限 " + Math.floor(max / 1048576) + " MB，未上传。");
         continue;
       }
       const job = { file, url, ui };
@@ -131,7 +185,11 @@
     }
   });
   document.addEventListener("click", (e) => {
-    if (e.target.matches("[data-close-queue]")) queue.classList.add("d-none");
+    if (e.target.matches("[data-close-queue]")) {
+      queue.classList.add("d-none");
+      list.replaceChildren();
+      makeRoom();
+    }
   });
   window.addEventListener("beforeunload", (e) => {
     if (running > 0 || waiting.length > 0) { e.preventDefault(); e.returnValue = ""; }
