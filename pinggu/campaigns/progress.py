@@ -10,13 +10,12 @@ from datetime import timedelta
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pypinyin import lazy_pinyin
 
 from pinggu.accounts import permissions
 from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.models import Checkpoint
 
-from .models import EnrollmentState
+from .models import EnrollmentState, pinyin_key, unit_sort_key  # noqa: F401  (pinyin_key: kept importable here)
 from .services import iso_local
 
 OVERDUE = "overdue"
@@ -26,11 +25,6 @@ STATE_LABELS = {
 }
 SORT_KEYS = ("unit_name", "unit_code", "kind", "state", "done", "not_applicable", "total", "files", "bytes",
              "last_activity", "deadline")
-
-
-def pinyin_key(text):
-    """Chinese names in the order people expect: by pinyin (横山区 before 榆阳区)."""
-    return " ".join(lazy_pinyin(text or ""))
 
 
 @dataclass
@@ -50,7 +44,7 @@ class Row:
     deadline: object
     extended: bool
     extension_reason: str = ""
-    sort_name: str = field(default="", repr=False)
+    sort_name: tuple = field(default=(), repr=False)  # the units' one order (models.unit_sort_key)
 
     @property
     def state_label(self):
@@ -107,7 +101,7 @@ def rows(enrollments, *, now=None):
             state=state, done=counts.get("done", 0), not_applicable=counts.get("na", 0),
             total=totals.get(e.framework_id, 0), files=f.get("n", 0), bytes=f.get("size") or 0,
             last_activity=e.last_activity_at, deadline=deadline, extended=e.extended_deadline is not None,
-            extension_reason=e.extension_reason, sort_name=pinyin_key(e.unit.name),
+            extension_reason=e.extension_reason, sort_name=unit_sort_key(e.unit),
         ))
     return out
 

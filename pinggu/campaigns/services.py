@@ -15,7 +15,7 @@ from pinggu.errors import DomainError
 from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import REASON, bounded, max_length
 
-from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
+from .models import MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
 from .signals import campaign_state_changed
 
 
@@ -65,7 +65,25 @@ def suggest_unit_code(name, taken=()):
     return f"{base}{n}"
 
 
-def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email):
+
+
+def clean_sort_key(value):
+    """A unit's sort key from a form, a file or the API: a whole number 0–999999, or empty (None)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(str(value).strip())  # Excel may give 3 as "3.0"
+    except ValueError:
+        raise ValueError(_("排序号应为 0 到 %(n)d 之间的整数。") % {"n": MAX_SORT_KEY}) from None
+    if not number.is_integer():
+        raise ValueError(_("排序号应为 0 到 %(n)d 之间的整数。") % {"n": MAX_SORT_KEY})
+    number = int(number)
+    if not 0 <= number <= MAX_SORT_KEY:
+        raise ValueError(_("排序号应为 0 到 %(n)d 之间的整数。") % {"n": MAX_SORT_KEY})
+    return number
+
+
+def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email, sort_key=None):
     problems = {}
     name = (name or "").strip()
     if not name:
@@ -85,15 +103,21 @@ def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_ema
             validate_email(email)
         except ValidationError:
             problems["contact_email"] = _("邮箱格式不正确：%(e)s") % {"e": email}
+    try:
+        sort_key = clean_sort_key(sort_key)
+    except ValueError as exc:
+        problems["sort_key"] = str(exc)
+        sort_key = None
     return problems, {
         "name": name, "kind": kind, "code": code,
         "contact_name": (contact_name or "").strip()[:50], "contact_phone": (contact_phone or "").strip()[:40],
-        "contact_email": email,
+        "contact_email": email, "sort_key": sort_key,
     }
 
 
-def create_unit(*, name, kind, code="", contact_name="", contact_phone="", contact_email="", user=None, request=None):
-    problems, data = clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email)
+def create_unit(*, name, kind, code="", contact_name="", contact_phone="", contact_email="", sort_key=None, user=None,
+                request=None):
+    problems, data = clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email, sort_key)
     if problems:
         raise CampaignError(" ".join(problems.values()), code="invalid_unit", fields=problems)
     if Unit.objects.filter(name=data["name"]).exists():
@@ -110,9 +134,15 @@ def create_unit(*, name, kind, code="", contact_name="", contact_phone="", conta
     return unit
 
 
-def update_unit(unit, *, user=None, request=None, **fields):
-    current = {k: getattr(unit, k) for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email")}
+UNSET = object()
+
+
+def update_unit(unit, *, user=None, request=None, sort_key=UNSET, **fields):
+    """Change the fields given (None leaves a field as it is; sort_key=None clears the sort key)."""
+    current = {k: getattr(unit, k) for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email", "sort_key")}
     current.update({k: v for k, v in fields.items() if v is not None})
+    if sort_key is not UNSET:
+        current["sort_key"] = sort_key
     problems, data = clean_unit_fields(**current)
     if problems:
         raise CampaignError(" ".join(problems.values()), code="invalid_unit", fields=problems)
