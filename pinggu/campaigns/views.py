@@ -15,6 +15,7 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.accounts.models import Role, User
 from pinggu.errors import DomainError
+from pinggu.lib.address import login_url
 from pinggu.evidence.models import Evidence
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
@@ -141,8 +142,9 @@ def create_accounts(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     units = [e.unit for e in campaign.enrollments.select_related("unit")]
     rows = account_services.create_unit_accounts(units, by=request.user, request=request)
-    workbook = base64.b64encode(account_services.credentials_xlsx(rows)).decode() if rows else ""
-    return render(request, "campaigns/accounts_created.html", {"campaign": campaign, "rows": rows, "workbook": workbook})
+    workbook = base64.b64encode(account_services.credentials_xlsx(rows, login_url(request))).decode() if rows else ""
+    return render(request, "campaigns/accounts_created.html", {"campaign": campaign, "rows": rows, "workbook": workbook,
+                                                               "login_url": login_url(request)})
 
 
 @require_POST
