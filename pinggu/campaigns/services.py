@@ -7,8 +7,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from pypinyin import Style, lazy_pinyin
 
+from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
 from pinggu.errors import DomainError
@@ -169,6 +171,24 @@ TRANSITIONS = {
     CampaignState.REVIEWING: {CampaignState.PUBLISHED, CampaignState.CLOSED},
     CampaignState.PUBLISHED: {CampaignState.REVIEWING},
 }
+# The organizer's actions on a campaign and the states in which they still apply. Once review starts the
+# units and their submissions are fixed: no new units, no new accounts, no returns or extensions (returns
+# for supplement during review are the review's own). Pages offer an action only where `action_refusal`
+# is None, and the services refuse it elsewhere, so a hidden button cannot still be posted.
+ACTION_STATES = {
+    "enroll": {CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED},
+    "create_accounts": {CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED},
+    "reopen": {CampaignState.OPEN, CampaignState.CLOSED},
+    "extend": {CampaignState.OPEN, CampaignState.CLOSED},
+}
+ACTION_LABELS = {"enroll": _lazy("报名参评单位"), "create_accounts": _lazy("生成填报账户"), "reopen": _lazy("退回单位的报送"),
+                 "extend": _lazy("为单位延期")}
+# Why an action is still offered where that is not obvious.
+ACTION_NOTES = {
+    (CampaignState.CLOSED, "enroll"): _lazy("报送已截止：新报名的单位须延期后才能报送。"),
+    (CampaignState.CLOSED, "reopen"): _lazy("报送已截止：退回的单位须同时延期才能修改。"),
+    (CampaignState.CLOSED, "extend"): _lazy("报送已截止：延期的单位在新的截止时间前仍可修改和报送。"),
+}
 
 
 def _check_campaign(data):
@@ -246,6 +266,28 @@ def update_campaign(campaign, *, frameworks=None, state=None, user=None, request
     return campaign
 
 
+def action_refusal(campaign, action):
+    """Why `action` (a key of ACTION_STATES) no longer applies to the campaign in its state, or None when it does."""
+    if campaign.state in ACTION_STATES[action]:
+        return None
+    return CampaignError(
+        _("任务状态为“%(s)s”，不能再%(a)s。") % {"s": campaign.get_state_display(), "a": ACTION_LABELS[action]},
+        code="not_in_this_state", status=409,
+    )
+
+
+def campaign_actions(campaign):
+    """For pages: each action -> {"allowed": bool, "note": why it is still allowed, if that needs saying}."""
+    return {action: {"allowed": action_refusal(campaign, action) is None, "note": ACTION_NOTES.get((campaign.state, action), "")}
+            for action in ACTION_STATES}
+
+
+def _refuse_unless(campaign, action):
+    refusal = action_refusal(campaign, action)
+    if refusal is not None:
+        raise refusal
+
+
 def change_state(campaign, state, *, user=None, request=None):
     if state not in CampaignState.values:
         raise CampaignError(_("状态“%(s)s”无效。") % {"s": state}, code="invalid_state")
@@ -267,6 +309,7 @@ def change_state(campaign, state, *, user=None, request=None):
 @transaction.atomic
 def enroll(campaign, units, *, user=None, request=None):
     """Enroll units (each gets its kind's checklist). Returns the new enrollments; enrolling twice is harmless."""
+    _refuse_unless(campaign, "enroll")
     links = {link.unit_kind_id: link.framework for link in campaign.framework_links.select_related("framework")}
     missing = sorted({u.kind.name for u in units if u.kind_id not in links})
     if missing:
@@ -319,6 +362,7 @@ def ensure_writable(enrollment, now=None):
 
 
 def reopen(enrollment, reason, *, user=None, request=None):
+    _refuse_unless(enrollment.campaign, "reopen")
     reason = bounded(reason, REASON, _("退回原因"))
     if not reason:
         raise CampaignError(_("请填写退回原因。"), code="reason_required")
@@ -331,6 +375,7 @@ def reopen(enrollment, reason, *, user=None, request=None):
 
 
 def extend(enrollment, deadline, reason, *, user=None, request=None):
+    _refuse_unless(enrollment.campaign, "extend")
     reason = bounded(reason, max_length(Enrollment, "extension_reason"), _("延期原因"))
     if not reason:
         raise CampaignError(_("请填写延期原因。"), code="reason_required")
@@ -345,6 +390,13 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
     record("extension", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
            deadline=iso_local(deadline), before=iso_local(before), reason=reason)
     return enrollment
+
+
+def create_accounts(campaign, *, by=None, request=None):
+    """One submitter account per enrolled unit that has none. Returns [(unit, username, one-time password)]."""
+    _refuse_unless(campaign, "create_accounts")
+    units = [e.unit for e in campaign.enrollments.select_related("unit")]
+    return account_services.create_unit_accounts(units, by=by, request=request)
 
 
 def assign_evaluator(campaign, evaluator, unit=None, *, user=None, request=None):
