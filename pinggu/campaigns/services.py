@@ -7,7 +7,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from pypinyin import Style, lazy_pinyin
 
 from pinggu.accounts import services as account_services
@@ -181,13 +181,15 @@ ACTION_STATES = {
     "reopen": {CampaignState.OPEN, CampaignState.CLOSED},
     "extend": {CampaignState.OPEN, CampaignState.CLOSED},
 }
-ACTION_LABELS = {"enroll": _lazy("报名参评单位"), "create_accounts": _lazy("生成填报账户"), "reopen": _lazy("退回单位的报送"),
-                 "extend": _lazy("为单位延期")}
+ACTION_LABELS = {"enroll": pgettext_lazy("campaign action", "报名参评单位"),
+                 "create_accounts": pgettext_lazy("campaign action", "生成填报账户"),
+                 "reopen": pgettext_lazy("campaign action", "退回单位的报送"),
+                 "extend": pgettext_lazy("campaign action", "为单位延期")}
 # Why an action is still offered where that is not obvious.
 ACTION_NOTES = {
-    (CampaignState.CLOSED, "enroll"): _lazy("报送已截止：新报名的单位须延期后才能报送。"),
-    (CampaignState.CLOSED, "reopen"): _lazy("报送已截止：退回的单位须同时延期才能修改。"),
-    (CampaignState.CLOSED, "extend"): _lazy("报送已截止：延期的单位在新的截止时间前仍可修改和报送。"),
+    (CampaignState.CLOSED, "enroll"): gettext_lazy("报送已截止：新报名的单位须延期后才能报送。"),
+    (CampaignState.CLOSED, "reopen"): gettext_lazy("报送已截止：退回的单位须同时延期才能修改。"),
+    (CampaignState.CLOSED, "extend"): gettext_lazy("报送已截止：延期的单位在新的截止时间前仍可修改和报送。"),
 }
 
 
