@@ -24,6 +24,7 @@ from pinggu.campaigns import services as campaign_services
 from pinggu.campaigns.models import Campaign, CampaignState, EvaluatorAssignment, Unit
 from pinggu.evidence import services as evidence_services
 from pinggu.frameworks import importing, services
+from pinggu.frameworks.models import Framework
 
 BUNDLED = ["yulin-2020-county.yaml", "yulin-2020-department.yaml"]
 CAMPAIGN_TITLE = "2020年全市政务公开绩效评估"
@@ -198,7 +199,8 @@ def _shown(outcomes, password):
 def load(password=None, reset=False):
     lines = []
     for data in bundled_frameworks():
-        if services.get_framework(data["code"]) is None:
+        # Any version, deleted ones too: a checklist the organizer deleted stays deleted.
+        if not Framework.objects.filter(code=data["code"]).exists():
             fw = services.create_framework(data, source_name=f"{data['code']}.yaml")
             lines.append(f"已载入指标体系：{fw.name}")
     if password is not None:
