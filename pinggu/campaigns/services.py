@@ -17,7 +17,9 @@ from pinggu.errors import DomainError
 from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import REASON, bounded, max_length
 
-from .models import MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
+from .models import (
+    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit,
+)
 from .signals import campaign_state_changed
 
 
@@ -141,7 +143,8 @@ UNSET = object()
 
 def update_unit(unit, *, user=None, request=None, sort_key=UNSET, **fields):
     """Change the fields given (None leaves a field as it is; sort_key=None clears the sort key)."""
-    current = {k: getattr(unit, k) for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email", "sort_key")}
+    current = {k: getattr(unit, k)
+               for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email", "sort_key")}
     current.update({k: v for k, v in fields.items() if v is not None})
     if sort_key is not UNSET:
         current["sort_key"] = sort_key

@@ -125,8 +125,8 @@ def to_xlsx(units):
     ws.title = "单位"
     ws.append(HEADER)
     for unit in units:
-        ws.append([safe_cell(v) for v in (unit.name, unit.kind.name, unit.contact_name, unit.contact_phone, unit.contact_email, unit.code)]
-                  + [unit.sort_key])
+        ws.append([safe_cell(v) for v in (unit.name, unit.kind.name, unit.contact_name, unit.contact_phone, unit.contact_email,
+                                          unit.code)] + [unit.sort_key])
     for col, width in zip("ABCDEFG", (28, 14, 12, 18, 26, 14, 8)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
