@@ -15,7 +15,7 @@ from pinggu.accounts import permissions
 from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.models import Checkpoint
 
-from .models import EnrollmentState, pinyin_key, unit_sort_key  # noqa: F401  (pinyin_key: kept importable here)
+from .models import EnrollmentState, unit_sort_key
 from .services import iso_local
 
 OVERDUE = "overdue"
