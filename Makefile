@@ -19,6 +19,8 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# On an existing data directory this only migrates and serves: `pinggu demo` creates what is missing
+# (DEMO_PASSWORD is for accounts it creates) and never touches existing accounts, passwords or campaigns.
 run: install
 	$(BIN)/pinggu migrate --no-input
 	$(BIN)/pinggu demo --password '$(DEMO_PASSWORD)'

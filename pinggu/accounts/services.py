@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from pinggu.errors import DomainError
+from pinggu.frameworks.exports import safe_cell
 
 from .audit import record
 from .models import ApiToken, Role, User
@@ -157,15 +158,18 @@ def create_unit_accounts(units, *, by=None, request=None):
     return created
 
 
-def credentials_xlsx(rows):
-    """The one-time passwords as a workbook to hand out: 单位, 用户名, 初始密码."""
+def credentials_xlsx(rows, login_url):
+    """The one-time passwords as a workbook to hand out: 单位, 用户名, 初始密码, 登录地址.
+
+    The address is on every row: organizers cut the sheet into one line per unit.
+    """
     wb = Workbook()
     ws = wb.active
     ws.title = "账户"
-    ws.append(["单位", "用户名", "初始密码（首次登录须修改）"])
+    ws.append(["单位", "用户名", "初始密码（首次登录须修改）", "登录地址"])
     for unit, username, password in rows:
-        ws.append([unit.name if unit else "", username, password])
-    for col, width in zip("ABC", (30, 20, 28)):
+        ws.append([safe_cell(v) for v in (unit.name if unit else "", username, password, login_url)])
+    for col, width in zip("ABCD", (30, 20, 28, 44)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()

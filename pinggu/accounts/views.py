@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from pinggu.campaigns.models import Campaign, Unit
 from pinggu.errors import DomainError
+from pinggu.lib.address import login_url
 
 from . import audit_log, permissions, services
 from .audit import record
@@ -93,7 +94,8 @@ def user_create(request):
         else:
             rows = [(user.unit, user.username, password)]
             return render(request, "accounts/credentials.html", {
-                "rows": rows, "workbook": base64.b64encode(services.credentials_xlsx(rows)).decode(),
+                "rows": rows, "login_url": login_url(request),
+                "workbook": base64.b64encode(services.credentials_xlsx(rows, login_url(request))).decode(),
             })
     return render(request, "accounts/user_form.html", {"form": form})
 
@@ -109,7 +111,8 @@ def user_action(request, username, action):
         password = services.reset_password(user, by=request.user, request=request)
         rows = [(user.unit, user.username, password)]
         return render(request, "accounts/credentials.html", {
-            "rows": rows, "workbook": base64.b64encode(services.credentials_xlsx(rows)).decode(),
+            "rows": rows, "login_url": login_url(request),
+            "workbook": base64.b64encode(services.credentials_xlsx(rows, login_url(request))).decode(),
         })
     if action == "role":
         unit = Unit.objects.alive().filter(code=request.POST.get("unit", "")).first()

@@ -11,7 +11,7 @@ from pinggu.errors import ApiError
 from pinggu.textlimits import REASON, max_length
 
 from . import lookups, services
-from .models import Campaign, Enrollment, Unit
+from .models import MAX_SORT_KEY, Campaign, Enrollment, Unit
 
 router = Router(tags=["campaigns"])
 units_router = Router(tags=["units"])
@@ -31,17 +31,18 @@ class UnitIn(Schema):
     contact_name: Optional[str] = Field("", max_length=max_length(Unit, "contact_name"))
     contact_phone: Optional[str] = Field("", max_length=max_length(Unit, "contact_phone"))
     contact_email: Optional[str] = Field("", max_length=max_length(Unit, "contact_email"))
+    sort_key: Optional[int] = Field(None, ge=0, le=MAX_SORT_KEY, description="同类单位中的排序号（如通知主送顺序）；空则按名称拼音")
 
 
 def unit_out(unit):
-    return {"name": unit.name, "kind": unit.kind.code, "code": unit.code, "contact_name": unit.contact_name,
-            "contact_phone": unit.contact_phone, "contact_email": unit.contact_email}
+    return {"name": unit.name, "kind": unit.kind.code, "code": unit.code, "sort_key": unit.sort_key,
+            "contact_name": unit.contact_name, "contact_phone": unit.contact_phone, "contact_email": unit.contact_email}
 
 
 @units_router.get("", response=responses(), summary="单位列表")
 def list_units(request):
     require(permissions.can_view_units(request.auth))
-    return [unit_out(u) for u in Unit.objects.alive().select_related("kind")]
+    return [unit_out(u) for u in Unit.objects.alive().select_related("kind").ordered()]
 
 
 @units_router.post("", response=responses({201: dict}, 409), summary="新建单位")

@@ -26,7 +26,7 @@ class DateTimeLocalField(forms.DateTimeField):
 class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["name", "code", "kind", "contact_name", "contact_phone", "contact_email"]
+        fields = ["name", "code", "kind", "sort_key", "contact_name", "contact_phone", "contact_email"]
         help_texts = {"code": _("留空则按名称拼音首字母自动生成，如 榆阳区 → yyq。")}
 
     def __init__(self, *args, **kwargs):

@@ -10,13 +10,12 @@ from datetime import timedelta
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pypinyin import lazy_pinyin
 
 from pinggu.accounts import permissions
 from pinggu.evidence.models import ANSWERED_STATUSES, Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.models import Checkpoint
 
-from .models import EnrollmentState
+from .models import EnrollmentState, unit_sort_key
 from .services import enrollment_record, iso_local
 
 OVERDUE = "overdue"
@@ -30,11 +29,6 @@ INCOMPLETE_LABEL = _("已报送（不完整）")
 FILTER_LABELS = {**STATE_LABELS, INCOMPLETE: INCOMPLETE_LABEL}
 SORT_KEYS = ("unit_name", "unit_code", "kind", "state", "done", "not_applicable", "total", "files", "bytes",
              "last_activity", "deadline")
-
-
-def pinyin_key(text):
-    """Chinese names in the order people expect: by pinyin (横山区 before 榆阳区)."""
-    return " ".join(lazy_pinyin(text or ""))
 
 
 @dataclass
@@ -55,7 +49,7 @@ class Row:
     extended: bool
     extension_reason: str = ""
     incomplete: bool = False
-    sort_name: str = field(default="", repr=False)
+    sort_name: tuple = field(default=(), repr=False)  # the units' one order (models.unit_sort_key)
 
     @property
     def state_label(self):
@@ -115,7 +109,7 @@ def rows(enrollments, *, now=None):
             state=state, done=counts.get("done", 0), not_applicable=counts.get("na", 0),
             total=totals.get(e.framework_id, 0), files=f.get("n", 0), bytes=f.get("size") or 0,
             last_activity=e.last_activity_at, deadline=deadline, extended=e.extended_deadline is not None,
-            extension_reason=e.extension_reason, incomplete=e.submitted_incomplete, sort_name=pinyin_key(e.unit.name),
+            extension_reason=e.extension_reason, incomplete=e.submitted_incomplete, sort_name=unit_sort_key(e.unit),
         ))
     return out
 

@@ -7,15 +7,19 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from pypinyin import Style, lazy_pinyin
 
+from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
 from pinggu.errors import DomainError
 from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import bounded, max_length
 
-from .models import Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit
+from .models import (
+    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit,
+)
 from .signals import campaign_state_changed, enrollment_state_changed
 from .tasks import send_notice
 
@@ -66,7 +70,25 @@ def suggest_unit_code(name, taken=()):
     return f"{base}{n}"
 
 
-def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email):
+
+
+def clean_sort_key(value):
+    """A unit's sort key from a form, a file or the API: a whole number 0–999999, or empty (None)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(str(value).strip())  # Excel may give 3 as "3.0"
+    except ValueError:
+        raise ValueError(_("排序号应为 0 到 %(n)d 之间的整数。") % {"n": MAX_SORT_KEY}) from None
+    if not number.is_integer():
+        raise ValueError(_("排序号应为 0 到 %(n)d 之间的整数。") % {"n": MAX_SORT_KEY})
+    number = int(number)
+    if not 0 <= number <= MAX_SORT_KEY:
+        raise ValueError(_("排序号应为 0 到 %(n)d 之间的整数。") % {"n": MAX_SORT_KEY})
+    return number
+
+
+def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email, sort_key=None):
     problems = {}
     name = (name or "").strip()
     if not name:
@@ -86,15 +108,21 @@ def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_ema
             validate_email(email)
         except ValidationError:
             problems["contact_email"] = _("邮箱格式不正确：%(e)s") % {"e": email}
+    try:
+        sort_key = clean_sort_key(sort_key)
+    except ValueError as exc:
+        problems["sort_key"] = str(exc)
+        sort_key = None
     return problems, {
         "name": name, "kind": kind, "code": code,
         "contact_name": (contact_name or "").strip()[:50], "contact_phone": (contact_phone or "").strip()[:40],
-        "contact_email": email,
+        "contact_email": email, "sort_key": sort_key,
     }
 
 
-def create_unit(*, name, kind, code="", contact_name="", contact_phone="", contact_email="", user=None, request=None):
-    problems, data = clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email)
+def create_unit(*, name, kind, code="", contact_name="", contact_phone="", contact_email="", sort_key=None, user=None,
+                request=None):
+    problems, data = clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email, sort_key)
     if problems:
         raise CampaignError(" ".join(problems.values()), code="invalid_unit", fields=problems)
     if Unit.objects.filter(name=data["name"]).exists():
@@ -111,9 +139,16 @@ def create_unit(*, name, kind, code="", contact_name="", contact_phone="", conta
     return unit
 
 
-def update_unit(unit, *, user=None, request=None, **fields):
-    current = {k: getattr(unit, k) for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email")}
+UNSET = object()
+
+
+def update_unit(unit, *, user=None, request=None, sort_key=UNSET, **fields):
+    """Change the fields given (None leaves a field as it is; sort_key=None clears the sort key)."""
+    current = {k: getattr(unit, k)
+               for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email", "sort_key")}
     current.update({k: v for k, v in fields.items() if v is not None})
+    if sort_key is not UNSET:
+        current["sort_key"] = sort_key
     problems, data = clean_unit_fields(**current)
     if problems:
         raise CampaignError(" ".join(problems.values()), code="invalid_unit", fields=problems)
@@ -139,6 +174,26 @@ TRANSITIONS = {
     CampaignState.CLOSED: {CampaignState.OPEN, CampaignState.REVIEWING},
     CampaignState.REVIEWING: {CampaignState.PUBLISHED, CampaignState.CLOSED},
     CampaignState.PUBLISHED: {CampaignState.REVIEWING},
+}
+# The organizer's actions on a campaign and the states in which they still apply. Once review starts the
+# units and their submissions are fixed: no new units, no new accounts, no returns or extensions (returns
+# for supplement during review are the review's own). Pages offer an action only where `action_refusal`
+# is None, and the services refuse it elsewhere, so a hidden button cannot still be posted.
+ACTION_STATES = {
+    "enroll": {CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED},
+    "create_accounts": {CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED},
+    "reopen": {CampaignState.OPEN, CampaignState.CLOSED},
+    "extend": {CampaignState.OPEN, CampaignState.CLOSED},
+}
+ACTION_LABELS = {"enroll": pgettext_lazy("campaign action", "报名参评单位"),
+                 "create_accounts": pgettext_lazy("campaign action", "生成填报账户"),
+                 "reopen": pgettext_lazy("campaign action", "退回单位的报送"),
+                 "extend": pgettext_lazy("campaign action", "为单位延期")}
+# Why an action is still offered where that is not obvious.
+ACTION_NOTES = {
+    (CampaignState.CLOSED, "enroll"): gettext_lazy("报送已截止：新报名的单位须延期后才能报送。"),
+    (CampaignState.CLOSED, "reopen"): gettext_lazy("报送已截止：退回的单位须同时延期才能修改。"),
+    (CampaignState.CLOSED, "extend"): gettext_lazy("报送已截止：延期的单位在新的截止时间前仍可修改和报送。"),
 }
 
 
@@ -217,6 +272,28 @@ def update_campaign(campaign, *, frameworks=None, state=None, user=None, request
     return campaign
 
 
+def action_refusal(campaign, action):
+    """Why `action` (a key of ACTION_STATES) no longer applies to the campaign in its state, or None when it does."""
+    if campaign.state in ACTION_STATES[action]:
+        return None
+    return CampaignError(
+        _("任务状态为“%(s)s”，不能再%(a)s。") % {"s": campaign.get_state_display(), "a": ACTION_LABELS[action]},
+        code="not_in_this_state", status=409,
+    )
+
+
+def campaign_actions(campaign):
+    """For pages: each action -> {"allowed": bool, "note": why it is still allowed, if that needs saying}."""
+    return {action: {"allowed": action_refusal(campaign, action) is None, "note": ACTION_NOTES.get((campaign.state, action), "")}
+            for action in ACTION_STATES}
+
+
+def _refuse_unless(campaign, action):
+    refusal = action_refusal(campaign, action)
+    if refusal is not None:
+        raise refusal
+
+
 def change_state(campaign, state, *, user=None, request=None):
     if state not in CampaignState.values:
         raise CampaignError(_("状态“%(s)s”无效。") % {"s": state}, code="invalid_state")
@@ -238,6 +315,7 @@ def change_state(campaign, state, *, user=None, request=None):
 @transaction.atomic
 def enroll(campaign, units, *, user=None, request=None):
     """Enroll units (each gets its kind's checklist). Returns the new enrollments; enrolling twice is harmless."""
+    _refuse_unless(campaign, "enroll")
     links = {link.unit_kind_id: link.framework for link in campaign.framework_links.select_related("framework")}
     missing = sorted({u.kind.name for u in units if u.kind_id not in links})
     if missing:
@@ -391,6 +469,7 @@ def _notify(enrollment, kind):
 
 def reopen(enrollment, reason, *, user=None, request=None):
     """退回: the unit's submission goes back to it, with the reason, who and when; the unit is told."""
+    _refuse_unless(enrollment.campaign, "reopen")
     reason = bounded(reason, max_length(Enrollment, "return_reason"), _("退回原因"))
     if not reason:
         raise CampaignError(_("请填写退回原因。"), code="reason_required")
@@ -400,6 +479,7 @@ def reopen(enrollment, reason, *, user=None, request=None):
 
 
 def extend(enrollment, deadline, reason, *, user=None, request=None):
+    _refuse_unless(enrollment.campaign, "extend")
     reason = bounded(reason, max_length(Enrollment, "extension_reason"), _("延期原因"))
     if not reason:
         raise CampaignError(_("请填写延期原因。"), code="reason_required")
@@ -419,6 +499,13 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
                deadline=iso_local(deadline), before=iso_local(before), reason=reason)
     _notify(enrollment, "extension")
     return enrollment
+
+
+def create_accounts(campaign, *, by=None, request=None):
+    """One submitter account per enrolled unit that has none. Returns [(unit, username, one-time password)]."""
+    _refuse_unless(campaign, "create_accounts")
+    units = [e.unit for e in campaign.enrollments.select_related("unit")]
+    return account_services.create_unit_accounts(units, by=by, request=request)
 
 
 def assign_evaluator(campaign, evaluator, unit=None, *, user=None, request=None):

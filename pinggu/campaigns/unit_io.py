@@ -1,4 +1,4 @@
-"""Units in bulk: import from xlsx or CSV (名称, 类型, 联系人, 电话, 邮箱[, 代码]) and export."""
+"""Units in bulk: import from xlsx or CSV (名称, 类型, 联系人, 电话, 邮箱[, 代码][, 排序号]) and export."""
 
 import csv
 import io
@@ -17,8 +17,8 @@ from .models import Unit
 
 COLUMNS = {"名称": "name", "单位名称": "name", "类型": "kind", "单位类型": "kind", "联系人": "contact_name",
            "电话": "contact_phone", "联系电话": "contact_phone", "邮箱": "contact_email", "电子邮箱": "contact_email",
-           "代码": "code", "单位代码": "code"}
-HEADER = ["名称", "类型", "联系人", "电话", "邮箱", "代码"]
+           "代码": "code", "单位代码": "code", "排序号": "sort_key", "序号": "sort_key", "排序": "sort_key"}
+HEADER = ["名称", "类型", "联系人", "电话", "邮箱", "代码", "排序号"]
 MAX_ROWS = 5_000
 MAX_COLUMNS = 20
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
@@ -63,7 +63,7 @@ def parse(filename, fileobj):
     problems = []
     fields = [COLUMNS.get(clean_text(h)) for h in (header or [])]
     if not header or "name" not in fields or "kind" not in fields:
-        problems.append({"row": 1, "column": None, "message": _("第一行应为表头：名称、类型、联系人、电话、邮箱（代码可选）。")})
+        problems.append({"row": 1, "column": None, "message": _("第一行应为表头：名称、类型、联系人、电话、邮箱（代码、排序号可选）。")})
         return [], problems
     items = []
     for number, row in enumerate(rows, start=2):
@@ -86,7 +86,7 @@ def import_units(filename, fileobj, *, user=None, request=None):
         row = item["_row"]
         problem, data = services.clean_unit_fields(
             item.get("name"), item.get("kind"), item.get("code"), item.get("contact_name"), item.get("contact_phone"),
-            item.get("contact_email"),
+            item.get("contact_email"), item.get("sort_key"),
         )
         for field, message in problem.items():
             problems.append({"row": row, "column": _label(field), "message": message})
@@ -109,13 +109,14 @@ def import_units(filename, fileobj, *, user=None, request=None):
         seen_codes.add(code)
         created.append(services.create_unit(
             name=item["name"], kind=item["kind"], code=code, contact_name=item.get("contact_name", ""),
-            contact_phone=item.get("contact_phone", ""), contact_email=item.get("contact_email", ""), user=user, request=request,
+            contact_phone=item.get("contact_phone", ""), contact_email=item.get("contact_email", ""),
+            sort_key=item.get("sort_key"), user=user, request=request,
         ))
     return created
 
 
 def _label(field):
-    return {"name": "名称", "kind": "类型", "code": "代码", "contact_email": "邮箱"}.get(field, field)
+    return {"name": "名称", "kind": "类型", "code": "代码", "contact_email": "邮箱", "sort_key": "排序号"}.get(field, field)
 
 
 def to_xlsx(units):
@@ -124,8 +125,9 @@ def to_xlsx(units):
     ws.title = "单位"
     ws.append(HEADER)
     for unit in units:
-        ws.append([safe_cell(v) for v in (unit.name, unit.kind.name, unit.contact_name, unit.contact_phone, unit.contact_email, unit.code)])
-    for col, width in zip("ABCDEF", (28, 14, 12, 18, 26, 14)):
+        ws.append([safe_cell(v) for v in (unit.name, unit.kind.name, unit.contact_name, unit.contact_phone, unit.contact_email,
+                                          unit.code)] + [unit.sort_key])
+    for col, width in zip("ABCDEFG", (28, 14, 12, 18, 26, 14, 8)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()

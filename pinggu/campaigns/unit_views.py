@@ -18,7 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @require(permissions.can_manage_campaigns)
 def unit_list(request):
-    units = Unit.objects.alive().select_related("kind")
+    units = Unit.objects.alive().select_related("kind").ordered()
     kind = request.GET.get("kind")
     if kind:
         units = units.filter(kind__code=kind)
@@ -28,7 +28,8 @@ def unit_list(request):
 def _save_unit(request, unit=None):
     form = UnitForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email")}
+        data = {k: form.cleaned_data[k] for k in ("name", "kind", "code", "sort_key", "contact_name", "contact_phone",
+                                                   "contact_email")}
         try:
             if unit is None:
                 services.create_unit(**data, user=request.user, request=request)
@@ -69,6 +70,6 @@ def unit_import(request):
 @require(permissions.can_manage_campaigns)
 def unit_export(request):
     record("units_export", request=request)
-    response = HttpResponse(unit_io.to_xlsx(Unit.objects.alive().select_related("kind")), content_type=XLSX)
+    response = HttpResponse(unit_io.to_xlsx(Unit.objects.alive().select_related("kind").ordered()), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="units.xlsx"'
     return response

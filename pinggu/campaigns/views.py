@@ -15,6 +15,7 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.accounts.models import Role, User
 from pinggu.errors import DomainError
+from pinggu.lib.address import login_url
 from pinggu.evidence.models import Evidence
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
@@ -81,12 +82,15 @@ def campaign_detail(request, pk):
     enrolled_ids = {e.enrollment.unit_id for e in enrollments}
     kinds_with_framework = set(campaign.framework_links.values_list("unit_kind_id", flat=True))
     candidates = Unit.objects.alive().select_related("kind").exclude(pk__in=enrolled_ids).filter(kind_id__in=kinds_with_framework)
+    actions = services.campaign_actions(campaign)
+    can_manage = permissions.can_manage_campaigns(request.user)
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "enrollments": enrollments, "candidates": candidates,
         "links": campaign.framework_links.select_related("unit_kind", "framework"),
-        "can_manage": permissions.can_manage_campaigns(request.user),
+        "can_manage": can_manage,
         "can_export": permissions.can_export(request.user),
         "transitions": [CampaignState(s) for s in services.TRANSITIONS[campaign.state]],
+        "actions": actions, "row_actions": can_manage and (actions["reopen"]["allowed"] or actions["extend"]["allowed"]),
         "deadline_text": services.cn_datetime(campaign.deadline), "opens_text": services.cn_datetime(campaign.opens_at),
         "submitted": sum(1 for e in enrollments if e.state == "submitted"),
         "assignments": campaign.assignments.select_related("user", "unit"),
@@ -143,10 +147,14 @@ def campaign_state(request, pk):
 def create_accounts(request, pk):
     """One submitter account per enrolled unit that has none; passwords shown once."""
     campaign = get_object_or_404(Campaign, pk=pk)
-    units = [e.unit for e in campaign.enrollments.select_related("unit")]
-    rows = account_services.create_unit_accounts(units, by=request.user, request=request)
-    workbook = base64.b64encode(account_services.credentials_xlsx(rows)).decode() if rows else ""
-    return render(request, "campaigns/accounts_created.html", {"campaign": campaign, "rows": rows, "workbook": workbook})
+    try:
+        rows = services.create_accounts(campaign, by=request.user, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("campaigns:detail", pk=pk)
+    workbook = base64.b64encode(account_services.credentials_xlsx(rows, login_url(request))).decode() if rows else ""
+    return render(request, "campaigns/accounts_created.html", {"campaign": campaign, "rows": rows, "workbook": workbook,
+                                                               "login_url": login_url(request)})
 
 
 @require_POST

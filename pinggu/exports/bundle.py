@@ -17,6 +17,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from zipstream import ZipStream
 
+from pinggu.campaigns.models import unit_ordering
 from pinggu.evidence import filetypes
 from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.exports import safe_cell
@@ -36,7 +37,7 @@ class Plan:
 
     def __init__(self, campaign, enrollments):
         self.campaign = campaign
-        self.enrollments = list(enrollments.select_related("unit").order_by("unit__kind__order", "unit__code"))
+        self.enrollments = list(enrollments.select_related("unit").order_by(*unit_ordering("unit__")))
         ids = [e.pk for e in self.enrollments]
         self.checkpoints = {cp.pk: cp for cp in Checkpoint.objects.filter(framework_id__in={e.framework_id for e in self.enrollments})}
         self.responses = list(Response.objects.filter(enrollment_id__in=ids).order_by("pk"))

@@ -1,4 +1,8 @@
-"""Demo data, loaded idempotently: running it twice changes nothing.
+"""Demo data, loaded idempotently: running it again creates only what is missing and changes nothing else.
+
+`make run` calls this on every start, so it must never undo what people did in the demo: a changed
+password, a renamed unit, an edited campaign stay as they are. Only `reset=True` (`pinggu demo --reset`)
+sets the demo accounts' passwords again.
 
 All people, phones and e-mail addresses here are fictional.
 """
@@ -13,11 +17,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from pinggu.accounts.models import Role, User
+from pinggu.accounts.audit import record
+from pinggu.accounts.models import ApiToken, AuditEvent, Role, User
+from pinggu.accounts.services import end_sessions
 from pinggu.campaigns import services as campaign_services
 from pinggu.campaigns.models import Campaign, CampaignState, EvaluatorAssignment, Unit
 from pinggu.evidence import services as evidence_services
 from pinggu.frameworks import importing, services
+from pinggu.frameworks.models import Framework
 
 BUNDLED = ["yulin-2020-county.yaml", "yulin-2020-department.yaml"]
 CAMPAIGN_TITLE = "2020年全市政务公开绩效评估"
@@ -61,31 +68,60 @@ def _fictional_person(i):
     return f"{SURNAMES[i % len(SURNAMES)]}{GIVEN_NAMES[i % len(GIVEN_NAMES)]}", f"0912-555{i:04d}"
 
 
-def _user(username, role, password, *, unit=None, display_name=""):
+def _user(username, role, password, *, unit=None, display_name="", must_change=False, reset=False):
+    """The demo account `username`: created when missing; an existing one is touched only on reset.
+
+    Returns (user, what happened): "created", "reset" or "kept".
+    """
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=username, role=role, unit=unit, display_name=display_name)
-        user.set_password(password or secrets.token_urlsafe(12) + "A1!")
-        user.save()
-        return user, True
-    if password is not None and not user.check_password(password):
+        user = User(username=username, role=role, unit=unit, display_name=display_name, must_change_password=must_change)
         user.set_password(password)
-        user.must_change_password = False
         user.save()
-    return user, False
+        record("account_create", obj=user, unit=unit, username=username, role=role, must_change_password=must_change, via="demo")
+        return user, "created"
+    if not reset:
+        return user, "kept"
+    user.set_password(password)
+    user.must_change_password = must_change
+    user.save(update_fields=["password", "must_change_password"])
+    ApiToken.objects.filter(user=user).delete()
+    end_sessions(user)
+    record("password_reset", obj=user, username=username, via="demo")
+    return user, "reset"
+
+
+def _created_by_demo(action, key):
+    """Objects the demo created once, by the value they had then (the audit log keeps it, whatever was renamed since)."""
+    found = {}
+    for object_id, details in AuditEvent.objects.filter(action=action, actor__isnull=True).order_by("pk").values_list(
+            "object_id", "details"):
+        value = (details or {}).get(key)
+        if value is not None and object_id.isdigit():
+            found.setdefault(value, int(object_id))
+    return found
 
 
 def _units():
+    """The demo's units: those it created before (even if renamed or deleted since), the missing ones created now."""
+    created_before = _created_by_demo("unit_create", "name")
     units = []
-    for i, name in enumerate(COUNTIES + DEPARTMENTS):
-        unit = Unit.objects.filter(name=name).first()
-        if unit is None:
-            person, phone = _fictional_person(i)
-            unit = campaign_services.create_unit(
-                name=name, kind="county" if name in COUNTIES else "department", contact_name=person,
-                contact_phone=phone, contact_email=f"unit{i + 1:02d}@example.org",
-            )
-        units.append(unit)
+    for kind, names in (("county", COUNTIES), ("department", DEPARTMENTS)):
+        for position, name in enumerate(names, 1):
+            unit = None
+            if name in created_before:
+                unit = Unit.objects.filter(pk=created_before[name]).first()
+            if unit is None:
+                unit = Unit.objects.filter(name=name).first()
+            if unit is None:
+                i = len(units)
+                person, phone = _fictional_person(i)
+                # The notice's 主送 order: the counties, then the departments, each as listed above.
+                unit = campaign_services.create_unit(
+                    name=name, kind=kind, contact_name=person, contact_phone=phone,
+                    contact_email=f"unit{i + 1:02d}@example.org", sort_key=position,
+                )
+            units.append(unit)
     return units
 
 
@@ -141,26 +177,45 @@ def _sample_materials(campaign, units, submitters):
                 evidence_services.set_response(enrollment, code, status="done", note=value, user=user)
 
 
+def _demo_campaign():
+    created_before = _created_by_demo("campaign_create", "title")
+    if CAMPAIGN_TITLE in created_before:
+        # Created once; if the organizer deleted it since, it stays deleted.
+        return Campaign.objects.filter(pk=created_before[CAMPAIGN_TITLE]).first(), True
+    return Campaign.objects.filter(title=CAMPAIGN_TITLE).first(), False
+
+
+def _shown(outcomes, password):
+    """What to print after an account name: the password if it was set now, otherwise that it was kept."""
+    if all(o == "kept" for o in outcomes):
+        return "（已存在，密码未改；用 pinggu demo --reset 重设）"
+    if all(o != "kept" for o in outcomes):
+        return password
+    kept = sum(o == "kept" for o in outcomes)
+    return f"{password}（新建的账户；另有 {kept} 个已存在，密码未改）"
+
+
 @transaction.atomic
-def load(password=None):
+def load(password=None, reset=False):
     lines = []
     for data in bundled_frameworks():
-        if services.get_framework(data["code"]) is None:
+        # Any version, deleted ones too: a checklist the organizer deleted stays deleted.
+        if not Framework.objects.filter(code=data["code"]).exists():
             fw = services.create_framework(data, source_name=f"{data['code']}.yaml")
             lines.append(f"已载入指标体系：{fw.name}")
-    generated = password is None
     if password is not None:
         # The demo accounts obey the same rules as everyone's (a ValidationError names what is wrong).
         password_validation.validate_password(password)
-    if generated:
+    else:
         password = secrets.token_urlsafe(9) + "A1!"
-    admin, created = _user("admin", Role.ORGANIZER, password, display_name="演示组织单位管理员")
-    evaluator, _ = _user("evaluator", Role.EVALUATOR, password, display_name="演示评估人员")
-    if not created and generated:
-        password = None  # existing accounts keep their password; say so below
+    # The organizer, evaluator and viewer log straight in to look around; the unit accounts show the
+    # first-login flow real units go through (the generated accounts must change their password too).
+    admin, admin_done = _user("admin", Role.ORGANIZER, password, display_name="演示组织单位管理员", reset=reset)
+    evaluator, evaluator_done = _user("evaluator", Role.EVALUATOR, password, display_name="演示评估人员", reset=reset)
+    leader, leader_done = _user("leader", Role.VIEWER, password, display_name="演示领导（只读）", reset=reset)
     units = _units()
-    campaign = Campaign.objects.filter(title=CAMPAIGN_TITLE).first()
-    if campaign is None:
+    campaign, ever_created = _demo_campaign()
+    if campaign is None and not ever_created:
         now = timezone.localtime()
         deadline = timezone.make_aware(datetime.combine((now + timedelta(days=14)).date(), time(17, 0)))
         campaign = campaign_services.create_campaign(
@@ -171,17 +226,30 @@ def load(password=None):
         )
         campaign_services.enroll(campaign, units)
         campaign_services.change_state(campaign, CampaignState.OPEN)
+        EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=None)
         lines.append(f"已创建评估任务：{CAMPAIGN_TITLE}（截止 {campaign_services.cn_datetime(deadline)}），{len(units)} 个参评单位")
-    EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=None)
-    submitters = {}
+        new_campaign = True
+    else:
+        new_campaign = False
+    submitters, outcomes = {}, []
     for unit in units:
-        user = User.objects.filter(role=Role.SUBMITTER, unit=unit).order_by("pk").first()
-        if user is None or user.username == unit.code:
-            user, _ = _user(unit.code, Role.SUBMITTER, password, unit=unit, display_name=f"{unit.name}填报人")
+        user = User.objects.filter(username=unit.code, unit=unit).first()
+        if user is not None:
+            user, outcome = _user(unit.code, Role.SUBMITTER, password, must_change=True, reset=reset)
+            outcomes.append(outcome)
+        else:
+            user = User.objects.filter(role=Role.SUBMITTER, unit=unit).order_by("pk").first()
+            if user is None and unit.deleted_at is None and not User.objects.filter(username=unit.code).exists():
+                user, outcome = _user(unit.code, Role.SUBMITTER, password, unit=unit, display_name=f"{unit.name}填报人",
+                                      must_change=True)
+                outcomes.append(outcome)
         submitters[unit.pk] = user
-    _sample_materials(campaign, units, submitters)
-    shown = password if password else "（已存在，密码未改；用 --password 重设）"
-    lines.append(f"组织单位：admin / {shown}")
-    lines.append(f"评估人员：evaluator / {shown}")
-    lines.append(f"填报人（每个单位一个，密码相同）：如 {units[0].code}（{units[0].name}）、{units[12].code}（{units[12].name}） / {shown}")
+    if new_campaign:
+        _sample_materials(campaign, units, submitters)
+    lines.append(f"组织单位：admin / {_shown([admin_done], password)}")
+    lines.append(f"评估人员：evaluator / {_shown([evaluator_done], password)}")
+    lines.append(f"领导（只读）：leader / {_shown([leader_done], password)}")
+    first = "，首次登录须改密码" if any(o != "kept" for o in outcomes) else ""
+    lines.append(f"填报人（每个单位一个{first}）：如 {units[0].code}（{units[0].name}）、{units[12].code}（{units[12].name}）"
+                 f" / {_shown(outcomes or ['kept'], password)}")
     return lines

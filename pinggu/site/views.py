@@ -3,6 +3,7 @@ import sys
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -14,6 +15,11 @@ from .middleware import storage_full_response
 @login_required
 def home(request):
     return redirect("campaigns:list")
+
+
+def favicon(request):
+    """Browsers and tools ask for /favicon.ico whatever the pages link; send them to the static file."""
+    return redirect(static("pinggu/favicon.ico"))
 
 
 def csrf_failure(request, reason=""):

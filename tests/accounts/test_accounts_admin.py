@@ -21,7 +21,7 @@ def test_bulk_accounts_for_enrolled_units(client, world):
     ws = load_workbook(io.BytesIO(base64.b64decode(data))).active
     rows = [r for r in ws.iter_rows(min_row=2, values_only=True)]
     assert sorted(r[1] for r in rows) == ["dept-d", "unit-a", "unit-b"]
-    for unit_name, username, password in rows:
+    for unit_name, username, password, _address in rows:
         assert password in page  # shown once on the page as well
         user = User.objects.get(username=username)
         assert user.must_change_password and user.unit.name == unit_name and user.check_password(password)
@@ -113,3 +113,30 @@ def test_role_change_and_evaluator_assignment(client, world):
     assert client.get(f"/api/v1/campaigns/{world.campaign.pk}/units/unit-b/checklist", **auth).status_code == 200
     assert client.get(f"/api/v1/campaigns/{world.campaign.pk}/units/unit-a/checklist", **auth).status_code == 404
     assert {"role_change", "evaluator_assign"} <= set(AuditEvent.objects.values_list("action", flat=True))
+
+
+def test_password_workbook_carries_the_login_address(client, world, settings):
+    """Issue 8, point 10: the one-time-password workbook says where to log in, on every row, escaped."""
+    settings.BASE_URL = "https://pinggu.example.gov.cn"
+    User.objects.filter(role=Role.SUBMITTER).delete()
+    world.b.name = "=HYPERLINK(\"http://x\")"
+    world.b.save()
+    client.force_login(world.organizer)
+    page = client.post(f"/campaigns/{world.campaign.pk}/accounts/").content.decode()
+    assert "https://pinggu.example.gov.cn/accounts/login/" in page
+    data = re.search(r'base64,([A-Za-z0-9+/=]+)"', page).group(1)
+    ws = load_workbook(io.BytesIO(base64.b64decode(data))).active
+    assert [c.value for c in ws[1]] == ["单位", "用户名", "初始密码（首次登录须修改）", "登录地址"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert {r[3] for r in rows} == {"https://pinggu.example.gov.cn/accounts/login/"}
+    assert "'=HYPERLINK(\"http://x\")" in {r[0] for r in rows}  # still no formula
+    assert all(ws.cell(row=n, column=1).data_type == "s" for n in range(2, ws.max_row + 1))
+
+
+def test_reset_password_workbook_has_the_address_from_the_request(client, world, settings):
+    settings.BASE_URL = ""
+    client.force_login(world.organizer)
+    page = client.post("/accounts/users/sub-a/reset/").content.decode()
+    data = re.search(r'base64,([A-Za-z0-9+/=]+)"', page).group(1)
+    ws = load_workbook(io.BytesIO(base64.b64decode(data))).active
+    assert ws["B2"].value == "sub-a" and ws["D2"].value == "http://testserver/accounts/login/"

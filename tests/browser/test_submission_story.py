@@ -71,7 +71,8 @@ def test_campaign_from_creation_to_submission(page, bundled, tmp_path):
     assert download.value.suggested_filename == "账户与初始密码.xlsx"
     with open(download.value.path(), "rb") as fh:
         sheet = load_workbook(io.BytesIO(fh.read())).active
-    assert [c.value for c in sheet[2]] == ["榆阳区", "yyq", one_time]
+    assert [c.value for c in sheet[2]][:3] == ["榆阳区", "yyq", one_time]
+    assert sheet["D2"].value.endswith("/accounts/login/")  # where to log in, on every row
     logout(page)
 
     # --- The unit: first login, new password, materials, 不适用, submit.

@@ -27,7 +27,8 @@ def post(client, url, data):
 def test_units_api(org, world):
     created = post(org, "/api/v1/units", {"name": "榆阳区", "kind": "county", "contact_phone": "0912-5550001"})
     assert created.status_code == 201
-    assert created.json() == {"name": "榆阳区", "kind": "county", "code": "yyq", "contact_name": "", "contact_phone": "0912-5550001", "contact_email": ""}
+    assert created.json() == {"name": "榆阳区", "kind": "county", "code": "yyq", "sort_key": None, "contact_name": "",
+                              "contact_phone": "0912-5550001", "contact_email": ""}
     by_name = post(org, "/api/v1/units", {"name": "市财政局", "kind": "市级部门", "code": "czj"})
     assert by_name.status_code == 201 and by_name.json()["kind"] == "department"
     assert post(org, "/api/v1/units", {"name": "榆阳区", "kind": "county"}).status_code == 409
@@ -139,8 +140,8 @@ def test_unit_import_xlsx_and_export(client, world):
     assert Unit.objects.get(name="榆阳区").code == "yyq"
     export = client.get("/campaigns/units/export.xlsx")
     ws = load_workbook(io.BytesIO(export.content)).active
-    assert [c.value for c in ws[1]] == ["名称", "类型", "联系人", "电话", "邮箱", "代码"]
-    assert ("榆阳区", "县级政府", "虚构甲", "0912-5550010", "yy@example.org", "yyq") in [r for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert [c.value for c in ws[1]] == ["名称", "类型", "联系人", "电话", "邮箱", "代码", "排序号"]
+    assert ("榆阳区", "县级政府", "虚构甲", "0912-5550010", "yy@example.org", "yyq", None) in [r for r in ws.iter_rows(min_row=2, values_only=True)]
 
 
 def test_unit_import_row_errors_import_nothing(client, world):

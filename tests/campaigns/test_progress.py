@@ -30,10 +30,10 @@ def test_rows_count_states_and_sort_by_pinyin(world):
     assert (a.state, a.done, a.not_applicable, a.total, a.files, a.bytes) == ("submitted", 2, 1, 36, 1, len(PDF))
     assert rows["unit-b"].state == "overdue"  # not submitted, deadline passed
     names = [r.unit_name for r in progress.filter_and_sort(list(rows.values()))]
-    assert names == ["甲县", "市测试局", "乙县"]  # jia, shi, yi
+    assert names == ["甲县", "乙县", "市测试局"]  # counties first (jia, yi), then the department (issue 8, point 14)
     assert [r.unit_name for r in progress.filter_and_sort(list(rows.values()), sort="done", descending=True)][0] == "甲县"
     assert [r.unit_code for r in progress.filter_and_sort(list(rows.values()), kind="department")] == ["dept-d"]
-    assert [r.unit_code for r in progress.filter_and_sort(list(rows.values()), state="overdue")] == ["dept-d", "unit-b"]
+    assert [r.unit_code for r in progress.filter_and_sort(list(rows.values()), state="overdue")] == ["unit-b", "dept-d"]
 
 
 def test_progress_api_shape_and_permissions(client, world):

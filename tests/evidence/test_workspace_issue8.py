@@ -76,7 +76,7 @@ def submitted(world):
     services.set_response(enrollment, "C03", status="not_applicable", note="本县未设该机构", user=world.sub_a)
     gone, _ = services.add_file(enrollment, "C04", upload_file("作废.pdf", PDF + b"x"), user=world.sub_a)
     services.delete(gone, user=world.sub_a)
-    services.submit(enrollment, user=world.sub_a)
+    services.submit(enrollment, user=world.sub_a, acknowledge_incomplete=True)
     enrollment.refresh_from_db()
     return enrollment, pdf, png
 
@@ -169,7 +169,7 @@ def test_stale_reminder_disappears_once_submitted(client, world):
     client.force_login(world.sub_a)
     url = f"/campaigns/{world.campaign.pk}/units/unit-a/"
     assert "请抓紧报送（测试）" in client.get(url).content.decode()
-    services.submit(world.enrollment(world.a), user=world.sub_a)
+    services.submit(world.enrollment(world.a), user=world.sub_a, acknowledge_incomplete=True)
     assert "请抓紧报送（测试）" not in client.get(url).content.decode()
 
 

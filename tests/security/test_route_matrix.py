@@ -35,6 +35,7 @@ PUBLIC = "public"
 ACCESS = {
     ("GET", ""): ALL,
     ("GET", "accounts/login/"): PUBLIC,
+    ("GET", "favicon.ico"): PUBLIC,
     ("POST", "accounts/logout/"): PUBLIC,
     ("GET", "accounts/password/"): ALL,
     ("GET", "accounts/tokens/"): ALL,

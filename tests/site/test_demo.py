@@ -1,0 +1,117 @@
+"""Issue 8, bugs 1 and 18: `make run` on an existing data directory never undoes what people did in the demo."""
+
+import re
+import shlex
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from pinggu.accounts import services as account_services
+from pinggu.accounts.models import Role, User
+from pinggu.campaigns import services as campaign_services
+from pinggu.campaigns.models import Campaign, Unit
+from pinggu.site import demo
+
+pytestmark = pytest.mark.django_db
+
+MAKEFILE = Path(__file__).resolve().parents[2] / "Makefile"
+
+
+def make_run_demo_args():
+    """The arguments `make run` gives `pinggu demo`, read from the Makefile so this test follows it."""
+    text = MAKEFILE.read_text()
+    variables = dict(re.findall(r"^(\w+) \?= (.*)$", text, re.M))
+    line = next(line for line in text.splitlines() if "pinggu demo" in line and line.startswith("\t"))
+    line = re.sub(r"\$\((\w+)\)", lambda m: variables.get(m.group(1), ""), line.split("pinggu demo", 1)[1])
+    return shlex.split(line), variables["DEMO_PASSWORD"]
+
+
+def run_demo(*args):
+    out = StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def can_login(username, password):
+    return User.objects.get(username=username).check_password(password)
+
+
+def test_restart_keeps_a_changed_password():
+    args, demo_password = make_run_demo_args()
+    run_demo(*args)
+    for name in ("yyq", "admin"):
+        account_services.change_password(User.objects.get(username=name), "Changed-by-me-2020")
+    out = run_demo(*args)  # what `make run` does on every start
+    for name in ("yyq", "admin"):
+        assert can_login(name, "Changed-by-me-2020"), name
+        assert not can_login(name, demo_password), name
+    assert demo_password not in out
+    assert "admin / （已存在，密码未改" in out
+
+
+def test_restart_keeps_an_edited_campaign_and_units():
+    args, _ = make_run_demo_args()
+    run_demo(*args)
+    campaign = Campaign.objects.get()
+    new_deadline = campaign.deadline + timedelta(days=3)
+    campaign_services.update_campaign(campaign, title="2020年度评估（已改名）", deadline=new_deadline)
+    unit = Unit.objects.get(code="yyq")
+    campaign_services.update_unit(unit, name="榆阳区人民政府", code="yuyang", sort_key=99)
+    counts = (Campaign.objects.count(), Unit.objects.count(), User.objects.count(), campaign.enrollments.count())
+    run_demo(*args)
+    campaign.refresh_from_db()
+    unit.refresh_from_db()
+    assert (Campaign.objects.count(), Unit.objects.count(), User.objects.count(), campaign.enrollments.count()) == counts
+    assert campaign.title == "2020年度评估（已改名）" and campaign.deadline == new_deadline
+    assert (unit.name, unit.code, unit.sort_key) == ("榆阳区人民政府", "yuyang", 99)
+
+
+def test_restart_leaves_a_deleted_assignment_deleted():
+    args, _ = make_run_demo_args()
+    run_demo(*args)
+    campaign = Campaign.objects.get()
+    campaign.assignments.all().delete()
+    run_demo(*args)
+    assert not campaign.assignments.exists()
+
+
+def test_reset_is_explicit():
+    args, demo_password = make_run_demo_args()
+    run_demo(*args)
+    account_services.change_password(User.objects.get(username="yyq"), "Changed-by-me-2020")
+    out = run_demo("--reset", "--password", "Reset-Passw0rd!")
+    assert can_login("admin", "Reset-Passw0rd!")
+    yyq = User.objects.get(username="yyq")
+    assert yyq.check_password("Reset-Passw0rd!") and yyq.must_change_password
+    assert "Reset-Passw0rd!" in out and "已存在" not in out
+
+
+def test_demo_accounts_roles_and_first_login():
+    out = run_demo("--password", "Demo-Passw0rd!")
+    admin, evaluator, leader = (User.objects.get(username=n) for n in ("admin", "evaluator", "leader"))
+    assert (admin.role, evaluator.role, leader.role) == (Role.ORGANIZER, Role.EVALUATOR, Role.VIEWER)
+    # Staff accounts log straight in to look around; unit accounts show the first-login password change.
+    assert not admin.must_change_password and not evaluator.must_change_password and not leader.must_change_password
+    submitters = User.objects.filter(role=Role.SUBMITTER)
+    assert submitters.count() == len(demo.COUNTIES) + len(demo.DEPARTMENTS)
+    assert all(u.must_change_password for u in submitters)
+    assert "领导（只读）：leader / Demo-Passw0rd!" in out
+    assert "首次登录须改密码" in out
+
+
+def test_a_new_demo_account_is_added_to_an_old_demo():
+    """An instance loaded before the viewer existed gets it on the next start; the others keep their passwords."""
+    run_demo("--password", "Demo-Passw0rd!")
+    User.objects.filter(username="leader").delete()
+    out = run_demo("--password", "Other-Passw0rd!")
+    assert User.objects.get(username="leader").check_password("Other-Passw0rd!")
+    assert User.objects.get(username="admin").check_password("Demo-Passw0rd!")
+    assert "leader / Other-Passw0rd!" in out and "admin / （已存在，密码未改" in out
+
+
+def test_demo_units_follow_the_notice_order():
+    run_demo("--password", "Demo-Passw0rd!")
+    assert [u.name for u in Unit.objects.alive()] == demo.COUNTIES + demo.DEPARTMENTS
