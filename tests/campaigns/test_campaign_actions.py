@@ -31,7 +31,7 @@ def to_state(world, state):
 def submitted_a(world):
     enrollment = world.enrollment(world.a)
     evidence.add_file(enrollment, "C01", upload_file("a.pdf", PDF), user=world.sub_a)
-    evidence.submit(enrollment, user=world.sub_a)
+    evidence.submit(enrollment, user=world.sub_a, acknowledge_incomplete=True)
     cs.create_unit(name="丙县", kind="county", code="unit-c")  # a candidate to enroll
     return enrollment
 
