@@ -15,7 +15,7 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
 from pinggu.campaigns.models import EnrollmentState
-from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
+from pinggu.campaigns.services import CampaignError, campaign_actions, cn_datetime, write_refusal
 from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
@@ -36,6 +36,7 @@ def _context(request, enrollment):
         "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit,
         "can_edit": can_edit, "refusal": refusal if permissions.can_edit_enrollment(request.user, enrollment) else None,
         "is_organizer": permissions.is_organizer(request.user),
+        "actions": campaign_actions(enrollment.campaign),
         "deadline_text": cn_datetime(enrollment.effective_deadline),
         "returned_text": cn_datetime(enrollment.returned_at) if enrollment.returned_at else "",
         "extended_text": cn_datetime(enrollment.extended_at) if enrollment.extended_at else "",

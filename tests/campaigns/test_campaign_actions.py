@@ -87,3 +87,12 @@ def test_api_refuses_with_the_same_rule(client, world, submitted_a):
                         {"deadline": (timezone.now() + timedelta(days=3)).isoformat(), "reason": "系统故障"})]:
         response = post(path, body)
         assert response.status_code == 409 and response.json()["error"] == "not_in_this_state", path
+
+
+@pytest.mark.parametrize("state", list(PATH))
+def test_workspace_offers_return_and_extension_only_where_the_rule_allows(client, world, submitted_a, state):
+    to_state(world, state)
+    client.force_login(world.organizer)
+    page = client.get(f"/campaigns/{world.campaign.pk}/units/unit-a/").content.decode()
+    assert ("/units/unit-a/reopen/" in page) == (cs.action_refusal(world.campaign, "reopen") is None), state
+    assert ("/units/unit-a/extension/" in page) == (cs.action_refusal(world.campaign, "extend") is None), state

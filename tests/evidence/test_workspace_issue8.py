@@ -271,3 +271,23 @@ def test_upload_refusal_json_carries_the_chinese_reason(client, world):
     assert response.status_code == 400
     body = json.loads(response.content)
     assert body["ok"] is False and "文件类型不允许上传" in body["message"]
+
+
+def test_receipt_docx_renders_as_a_document_with_every_hash(submitted, tmp_path):
+    """The receipt is proof on paper: LibreOffice renders it, every hash and the fingerprint printed whole."""
+    import pdfplumber
+
+    from pinggu.evidence import receipt_docx
+    from tests.exports.office import to_pdf
+
+    enrollment, pdf, png = submitted
+    r = receipts.receipt(enrollment)
+    rendered = to_pdf(receipt_docx.build(r), tmp_path, "receipt")
+    with pdfplumber.open(rendered) as doc:
+        text = "".join((page.extract_text() or "") for page in doc.pages)
+        # A hash wraps inside its cell, so read the table cell by cell rather than line by line.
+        cells = "".join(cell or "" for page in doc.pages for table in page.extract_tables() for row in table for cell in row)
+        assert doc.pages[0].width > doc.pages[0].height  # landscape: the hash column has room
+    flat = re.sub(r"\s+", "", text + cells)
+    for needle in ("报送回执", r.number, r.fingerprint, pdf.sha256, png.sha256, "本县未设该机构", "—1—"):
+        assert needle in flat, needle
