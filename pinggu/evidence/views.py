@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
-from pinggu.campaigns.services import CampaignError, cn_datetime, write_refusal
+from pinggu.campaigns.services import CampaignError, write_refusal
+from pinggu.lib.dates import local_datetime
 from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
@@ -31,7 +32,7 @@ def _context(request, enrollment):
         "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit,
         "can_edit": can_edit, "refusal": refusal if permissions.can_edit_enrollment(request.user, enrollment) else None,
         "is_organizer": permissions.is_organizer(request.user),
-        "deadline_text": cn_datetime(enrollment.effective_deadline),
+        "deadline_text": local_datetime(enrollment.effective_deadline),
         "max_file_mb": enrollment.campaign.max_file_bytes // (1024 * 1024),
     }
 
