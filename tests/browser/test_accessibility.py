@@ -87,3 +87,17 @@ def test_every_control_is_reachable_by_keyboard(page, live_server, ascii_world):
         .filter(e => !['A', 'BUTTON', 'INPUT', 'SELECT', 'TEXTAREA', 'FORM', 'LABEL'].includes(e.tagName) && e.tabIndex < 0)
         .map(e => e.outerHTML.slice(0, 120))""")
     assert click_only == []
+
+
+def test_keyboard_browsing_a_select_does_not_leave_the_page(page, live_server, ascii_world):
+    """WCAG 3.2.2: arrow keys move through the language menu's options; Enter applies the choice."""
+    users, values = ascii_world
+    log_in(page, live_server, users["org"], "zh-hans")
+    page.goto("/campaigns/")
+    page.focus("select[name=language]")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == "en"
