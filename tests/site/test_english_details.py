@@ -76,3 +76,14 @@ def test_bundled_unit_kinds_have_english_labels_and_added_kinds_keep_their_name(
     with translation.override("zh-hans"):
         assert str(UnitKind.objects.get(code="county")) == "县级政府"
     assert UnitKind.objects.get(code="county").name == "县级政府"  # stored and exported as written
+
+
+def test_documents_stay_chinese_in_english_mode(client, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    english(client, world.organizer)
+    ws = load_workbook(io.BytesIO(client.get(f"/campaigns/{world.campaign.pk}/export/progress.xlsx").content)).worksheets[0]
+    cells = {str(c) for row in ws.iter_rows(values_only=True) for c in row if c}
+    assert "未开始" in cells and "Not started" not in cells
