@@ -28,7 +28,8 @@ pytestmark = pytest.mark.django_db
 # Han ideographs, CJK punctuation (，。、「」) and full-width forms (（），：).
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 ROLES = ["org", "eva", "boss", "sub_a"]  # eva_b and sub_b see what eva and sub_a see, for another unit
-# Attributes a person reads (tooltips, screen readers, confirm dialogs, placeholders).
+# Attributes a person reads (tooltips, screen readers, confirm dialogs, placeholders; data-say-* are
+# messages scripts show).
 READ_ATTRS = {"title", "aria-label", "placeholder", "alt", "data-confirm", "aria-description"}
 
 
@@ -113,7 +114,7 @@ class _Text(HTMLParser):
             if tag not in self.VOID:
                 self.skip.append(tag)
             return
-        self.parts += [v for k, v in attrs.items() if v and (k in READ_ATTRS or (tag == "input" and k == "value"
+        self.parts += [v for k, v in attrs.items() if v and (k in READ_ATTRS or k.startswith("data-say-") or (tag == "input" and k == "value"
                                                                              and attrs.get("type") in ("submit", "button")))]
 
     def handle_endtag(self, tag):

@@ -7,6 +7,8 @@
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
   const MAX_PARALLEL = 3;
+  // Messages come translated from the page (data-say-* on the queue), so English mode shows English.
+  const say = (key, fallback) => (queue && queue.dataset[key]) || fallback;
   let running = 0;
   const waiting = [];
 
@@ -22,7 +24,7 @@
     bar.className = "w-100";
     const status = document.createElement("div");
     status.className = "text-muted";
-    status.textContent = "等待上传…";
+    status.textContent = say("sayWaiting", "等待上传…");
     li.append(name, bar, status);
     list.prepend(li);
     queue.classList.remove("d-none");
@@ -61,7 +63,7 @@
     xhr.open("POST", url);
     xhr.setRequestHeader("X-CSRFToken", csrf);
     xhr.setRequestHeader("Accept", "application/json");
-    ui.status.textContent = "上传中…";
+    ui.status.textContent = say("sayUploading", "上传中…");
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) ui.bar.value = Math.round((e.loaded / e.total) * 100);
     };
@@ -72,16 +74,16 @@
       if (body && body.progress) replaceProgress(body.progress);
       if (xhr.status === 200) {
         ui.bar.value = 100;
-        ui.status.textContent = (body && body.message) || "已上传";
+        ui.status.textContent = (body && body.message) || say("sayDone", "已上传");
         ui.status.className = "text-success";
       } else {
-        ui.status.textContent = (body && body.message) || "上传失败（" + xhr.status + "），请重试。";
+        ui.status.textContent = (body && body.message) || say("sayFailed", "上传失败（{status}），请重试。").replace("{status}", xhr.status);
         ui.status.className = "text-danger";
       }
       done();
     };
     xhr.onerror = () => {
-      ui.status.textContent = "网络中断，文件未上传，请重试。";
+      ui.status.textContent = say("sayOffline", "网络中断，文件未上传，请重试。");
       ui.status.className = "text-danger";
       done();
     };
@@ -99,7 +101,7 @@
     for (const file of files) {
       const ui = row(file);
       if (max && file.size > max) {
-        ui.status.textContent = "超过单个文件上限，未上传。";
+        ui.status.textContent = say("sayTooLarge", "超过单个文件上限，未上传。");
         ui.status.className = "text-danger";
         continue;
       }
