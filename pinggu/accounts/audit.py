@@ -4,6 +4,11 @@ import hashlib
 import re
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from pinggu.lib.dates import local_datetime
+
 from .models import AuditEvent
 
 # A long value (a note, a notice) is kept as its beginning plus a hash: the log proves what was
@@ -51,8 +56,9 @@ def record(action, *, actor=None, request=None, obj=None, campaign=None, unit=No
 # --- Labels -------------------------------------------------------------------------
 # Each app registers the labels of the actions it records and of the detail fields it writes
 # (in its audit_labels module, imported by its AppConfig.ready), so a new action is labelled next
-# to the code that records it. tests/accounts/test_audit_labels.py checks every recorded action.
+# to the code that records it. tests/accounts/test_audit_readable.py checks every recorded action.
 
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # how record() stores datetimes (iso_local)
 _ACTIONS: dict[str, Any] = {}
 _FIELDS: dict[str, Any] = {}
 _VALUES: dict[str, dict[str, Any]] = {}
@@ -79,8 +85,6 @@ def action_label(action: str) -> str:
 
 
 def field_label(field: str) -> str:
-    from django.utils.translation import gettext as _
-
     if field in _FIELDS:
         return str(_FIELDS[field])
     # bounded_details writes <field>_sha256 and <field>_length beside a cut long text.
@@ -91,8 +95,6 @@ def field_label(field: str) -> str:
 
 
 def value_text(field: str, value: Any) -> str:
-    from django.utils.translation import gettext as _
-
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -101,14 +103,10 @@ def value_text(field: str, value: Any) -> str:
         return _("、").join(value_text(field, v) for v in value) or "—"
     if isinstance(value, dict):
         return _("，").join(detail_text(value))
-    labels = _VALUES.get(field, {})
+    labels = _ACTIONS if field == "action" else _VALUES.get(field, {})  # an export's filters name an action
     if str(value) in labels:
         return str(labels[str(value)])
     if isinstance(value, str) and _ISO.match(value):
-        from django.utils.dateparse import parse_datetime
-
-        from pinggu.lib.dates import local_datetime
-
         parsed = parse_datetime(value)
         if parsed is not None:
             return local_datetime(parsed)
@@ -121,9 +119,5 @@ def describe(details: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 
 def detail_text(details: dict[str, Any] | None) -> list[str]:
-    from django.utils.translation import gettext as _
-
     return [_("%(label)s：%(value)s") % {"label": label, "value": value} for label, value in describe(details)]
 
-
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
