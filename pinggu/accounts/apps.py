@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账户与审计")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects login/logout audit)
+        from . import audit_labels, signals  # noqa: F401  (audit labels; connects login/logout audit)

@@ -105,6 +105,12 @@ class AuditEvent(models.Model):
 
     @property
     def label(self):
-        from .audit_log import ACTION_LABELS
+        from .audit import action_label
 
-        return ACTION_LABELS.get(self.action, self.action)
+        return action_label(self.action)
+
+    @property
+    def details_text(self):
+        from .audit import detail_text
+
+        return detail_text(self.details)

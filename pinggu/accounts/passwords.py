@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MIN_LENGTH = 10
 # Long enough for any passphrase; bounded so that nobody makes the server hash megabytes.
@@ -35,4 +36,5 @@ class StrengthValidator:
             raise ValidationError(problems, code="password_weak")
 
     def get_help_text(self):
-        return _("至少 10 个字符，包含小写字母、大写字母、数字、符号中的至少三类，且不能包含用户名。")
+        # Lazy: forms read it once at import, and it must follow each request's language.
+        return gettext_lazy("至少 10 个字符，包含小写字母、大写字母、数字、符号中的至少三类，且不能包含用户名。")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<str:username>/<str:action>/", views.user_action, name="user_action"),
     path("audit/", views.audit_page, name="audit"),
+    path("audit/export.<str:fmt>", views.audit_export, name="audit_export"),
 ]

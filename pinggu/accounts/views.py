@@ -18,6 +18,7 @@ from pinggu.errors import DomainError
 from pinggu.lib.address import login_url
 
 from . import audit_log, permissions, services
+from .audit import action_labels as audit_action_labels
 from .audit import record
 from .decorators import require
 from .forms import LoginForm, PasswordChangeForm, UserCreateForm
@@ -130,27 +131,45 @@ def user_action(request, username, action):
     return redirect("accounts:users")
 
 
-@require(permissions.can_manage_campaigns)
-def audit_page(request):
-    filters = {
+def _audit_filters(request):
+    return {
         "campaign": request.GET.get("campaign") or None,
         "unit": request.GET.get("unit") or None,
         "action": request.GET.get("action") or None,
         "since": _parse_day(request.GET.get("since")),
         "until": _parse_day(request.GET.get("until"), end=True),
     }
-    events = audit_log.filtered(**filters)
-    if request.GET.get("format") == "xlsx":
-        record("audit_export", request=request, filters={k: str(v) for k, v in filters.items() if v})
-        response = HttpResponse(audit_log.to_xlsx(events), content_type=XLSX)
-        response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
-        return response
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
+
+
+@require(permissions.can_manage_campaigns)
+def audit_page(request):
+    filters = _audit_filters(request)
+    if request.GET.get("format") in AUDIT_FORMATS:  # the export button of older pages
+        return audit_export(request, request.GET["format"])
+    page = Paginator(audit_log.filtered(**filters), 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "accounts/audit.html", {
-        "page": page, "actions": sorted(audit_log.ACTION_LABELS.items(), key=lambda kv: kv[1]),
+        "page": page, "actions": sorted(audit_action_labels().items(), key=lambda kv: str(kv[1])),
         "campaigns": Campaign.objects.all(), "units": Unit.objects.alive(),
-        "query": request.GET.urlencode(), "params": request.GET,
+        "query": request.GET.urlencode(), "filter_query": query.urlencode(), "params": request.GET,
     })
+
+
+AUDIT_FORMATS = {"csv": (audit_log.to_csv, "text/csv; charset=utf-8"), "xlsx": (audit_log.to_xlsx, XLSX)}
+
+
+@require(permissions.can_manage_campaigns)
+def audit_export(request, fmt):
+    """The log as the page shows it (same filters), as CSV or xlsx."""
+    if fmt not in AUDIT_FORMATS:
+        raise Http404
+    filters = _audit_filters(request)
+    write, content_type = AUDIT_FORMATS[fmt]
+    record("audit_export", request=request, format=fmt, filters={k: str(v) for k, v in filters.items() if v})
+    response = HttpResponse(write(audit_log.filtered(**filters)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y%m%d}.{fmt}"'
+    return response
 
 
 def _parse_day(value, end=False):

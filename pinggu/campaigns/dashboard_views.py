@@ -42,6 +42,10 @@ _CELL_CLASS = {"empty": "s-empty", "done": "s-done", "not_applicable": "s-na", "
 _CELL_TEXT = {"empty": "", "done": "✓", "not_applicable": "—", "returned": "!"}
 
 
+def _cell_labels():
+    return {"empty": _("未填报"), "done": _("已填报"), "not_applicable": _("不适用"), "returned": _("已退回")}
+
+
 @require(permissions.can_view_progress)
 def matrix(request, pk):
     """Built as one string: 1,000 units x 36 points is 36,000 cells, too many for template loops."""
@@ -51,16 +55,20 @@ def matrix(request, pk):
     tables = []
     for m in progress.matrices(items):
         head = "".join(
-            f'<th title="{escape(cp.text)}"><div>{escape(cp.code)}</div><small>{cp.done_count}/{len(m.units)}</small></th>'
+            f'<th scope="col" title="{escape(cp.text)}"><div>{escape(cp.code)}</div><small>{cp.done_count}/{len(m.units)}</small></th>'
             for cp in m.checkpoints
         )
         codes = [escape(cp.code) for cp in m.checkpoints]  # escaped once per column, not per cell
         body = []
+        # A cell's link says what it opens to a screen reader ("榆阳区 C01 已填报"); the ✓ alone says nothing.
+        said = {status: escape(label) for status, label in _cell_labels().items()}
         for row, statuses in m.units:
             page = escape(reverse("evidence:workspace", args=[campaign.pk, row.unit_code]))
             base = f"{page}#point-"
+            name = escape(row.unit_name)
             cells = "".join([
-                f'<td class="{_CELL_CLASS.get(s, "s-empty")}"><a href="{base}{code}">{_CELL_TEXT.get(s, "")}</a></td>'
+                f'<td class="{_CELL_CLASS.get(s, "s-empty")}"><a href="{base}{code}" aria-label="{name} {code} {said.get(s, said["empty"])}">'
+                f'{_CELL_TEXT.get(s, "")}</a></td>'
                 for code, s in zip(codes, statuses)
             ])
             body.append(f'<tr><th scope="row"><a href="{page}">{escape(row.unit_name)}</a>'

@@ -61,10 +61,12 @@ class CampaignForm(forms.ModelForm):
             self.fields["unit_quota_mb"].initial = self.instance.unit_quota_bytes // (1024 * 1024)
         for kind in self.kinds:
             choices = [("", _("（本任务不含此类单位）"))] + [
-                (fw.code, f"{fw.name}（{fw.year}，v{fw.version}）") for fw in published if fw.unit_kind_id == kind.pk
-            ] + [(fw.code, f"{fw.name}（{fw.unit_kind.name}，v{fw.version}）") for fw in published if fw.unit_kind_id != kind.pk]
+                (fw.code, _("%(name)s（%(year)s，v%(version)s）") % {"name": fw.name, "year": fw.year, "version": fw.version})
+                for fw in published if fw.unit_kind_id == kind.pk
+            ] + [(fw.code, _("%(name)s（%(kind)s，v%(version)s）") % {"name": fw.name, "kind": fw.unit_kind.label, "version": fw.version})
+                 for fw in published if fw.unit_kind_id != kind.pk]
             self.fields[f"framework_{kind.code}"] = forms.ChoiceField(
-                label=_("%(k)s使用的清单") % {"k": kind.name}, choices=choices, required=False, initial=current.get(kind.pk, "")
+                label=_("%(k)s使用的清单") % {"k": kind.label}, choices=choices, required=False, initial=current.get(kind.pk, "")
             )
 
     def framework_fields(self):

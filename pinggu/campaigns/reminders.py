@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role, User
 from pinggu.lib.address import login_url
+from pinggu.lib.dates import local_datetime
 
 from . import progress
 from .models import EnrollmentState, Reminder, ReminderBatch, ReminderStatus
-from .services import CampaignError, cn_datetime
+from .services import CampaignError
 from .tasks import send_reminders
 
 FILTERS = {
@@ -33,7 +34,7 @@ FILTERS = {
 def default_message(campaign):
     return _(
         "请抓紧报送“%(title)s”的印证材料，截止时间为 %(deadline)s。尚未完成的考核点请尽快上传材料或说明；确实不适用的请标记“不适用”并写明理由。"
-    ) % {"title": campaign.title, "deadline": cn_datetime(campaign.deadline)}
+    ) % {"title": campaign.title, "deadline": local_datetime(campaign.deadline)}
 
 
 def select(campaign, *, unit_codes=None, filter=None):
@@ -118,7 +119,7 @@ def deliver(batch_id):
         else:
             body = "\n\n".join(x for x in (
                 f"{reminder.enrollment.unit.name}：", batch.message,
-                _("截止时间：%(d)s") % {"d": cn_datetime(reminder.enrollment.effective_deadline)},
+                _("截止时间：%(d)s") % {"d": local_datetime(reminder.enrollment.effective_deadline)},
                 _("联系人：%(c)s") % {"c": campaign.contact_line} if campaign.contact_line else "",
                 _("登录地址：%(u)s") % {"u": login_url()},
             ) if x)

@@ -14,6 +14,7 @@ from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
 from pinggu.errors import DomainError
+from pinggu.lib.dates import cn_datetime, local_datetime  # noqa: F401  (cn_datetime: the old import path)
 from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import bounded, max_length
 
@@ -26,12 +27,6 @@ from .tasks import send_notice
 
 class CampaignError(DomainError):
     """A refused change to campaigns, units or evidence."""
-
-
-def cn_datetime(value):
-    """2020年12月11日 17:00, in Asia/Shanghai."""
-    local = timezone.localtime(value)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def iso_local(value):
@@ -341,7 +336,7 @@ def write_refusal(enrollment, now=None):
         return CampaignError(_("本任务尚未开始报送。"), code="not_open", status=409)
     deadline = enrollment.effective_deadline
     if now > deadline:
-        message = _("报送截止时间（%(d)s）已过，不能再修改。") % {"d": cn_datetime(deadline)}
+        message = _("报送截止时间（%(d)s）已过，不能再修改。") % {"d": local_datetime(deadline)}
         if contact:
             message += _("如确需补报，请联系 %(c)s 申请延期。") % {"c": contact}
         return CampaignError(message, code="deadline_passed", status=410, deadline=iso_local(deadline))
@@ -352,7 +347,7 @@ def write_refusal(enrollment, now=None):
             _("本任务当前状态为“%(s)s”，不接受修改。") % {"s": campaign.get_state_display()}, code="not_open", status=409
         )
     if now < campaign.opens_at:
-        return CampaignError(_("报送将于 %(d)s 开始。") % {"d": cn_datetime(campaign.opens_at)}, code="not_yet_open", status=409)
+        return CampaignError(_("报送将于 %(d)s 开始。") % {"d": local_datetime(campaign.opens_at)}, code="not_yet_open", status=409)
     if enrollment.state == EnrollmentState.SUBMITTED:
         message = _("本单位已确认报送，材料已锁定。")
         if contact:

@@ -91,7 +91,7 @@ def campaign_detail(request, pk):
         "can_export": permissions.can_export(request.user),
         "transitions": [CampaignState(s) for s in services.TRANSITIONS[campaign.state]],
         "actions": actions, "row_actions": can_manage and (actions["reopen"]["allowed"] or actions["extend"]["allowed"]),
-        "deadline_text": services.cn_datetime(campaign.deadline), "opens_text": services.cn_datetime(campaign.opens_at),
+        "deadline_text": services.local_datetime(campaign.deadline), "opens_text": services.local_datetime(campaign.opens_at),
         "submitted": sum(1 for e in enrollments if e.state == "submitted"),
         "assignments": campaign.assignments.select_related("user", "unit"),
         "evaluators": User.objects.filter(role=Role.EVALUATOR, is_active=True),
@@ -184,7 +184,7 @@ def extension(request, pk, unit):
         if not form.is_valid():
             raise services.CampaignError(_("请填写新的截止时间和延期原因。"))
         services.extend(enrollment, form.cleaned_data["deadline"], form.cleaned_data["reason"], user=request.user, request=request)
-        messages.success(request, _("“%(u)s”已延期至 %(d)s。") % {"u": enrollment.unit.name, "d": services.cn_datetime(form.cleaned_data["deadline"])})
+        messages.success(request, _("“%(u)s”已延期至 %(d)s。") % {"u": enrollment.unit.name, "d": services.local_datetime(form.cleaned_data["deadline"])})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))
@@ -203,7 +203,7 @@ def notice_page(request, pk):
     return render(request, "campaigns/notice.html", {
         "campaign": campaign, "enrollment": enrollment, "links": links,
         "notice_html": notice.render_markdown(campaign.notice),
-        "deadline_text": services.cn_datetime(enrollment.effective_deadline if enrollment else campaign.deadline),
+        "deadline_text": services.local_datetime(enrollment.effective_deadline if enrollment else campaign.deadline),
     })
 
 

@@ -15,7 +15,8 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
 from pinggu.campaigns.models import EnrollmentState
-from pinggu.campaigns.services import CampaignError, campaign_actions, cn_datetime, write_refusal
+from pinggu.campaigns.services import CampaignError, campaign_actions, write_refusal
+from pinggu.lib.dates import local_datetime
 from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks.layout import grid
 from pinggu.frameworks.services import to_dict
@@ -37,9 +38,9 @@ def _context(request, enrollment):
         "can_edit": can_edit, "refusal": refusal if permissions.can_edit_enrollment(request.user, enrollment) else None,
         "is_organizer": permissions.is_organizer(request.user),
         "actions": campaign_actions(enrollment.campaign),
-        "deadline_text": cn_datetime(enrollment.effective_deadline),
-        "returned_text": cn_datetime(enrollment.returned_at) if enrollment.returned_at else "",
-        "extended_text": cn_datetime(enrollment.extended_at) if enrollment.extended_at else "",
+        "deadline_text": local_datetime(enrollment.effective_deadline),
+        "returned_text": local_datetime(enrollment.returned_at) if enrollment.returned_at else "",
+        "extended_text": local_datetime(enrollment.extended_at) if enrollment.extended_at else "",
         "max_file_mb": enrollment.campaign.max_file_bytes // (1024 * 1024),
         "previewable": filetypes.PREVIEWABLE,
         "can_view_receipt": enrollment.state == EnrollmentState.SUBMITTED and permissions.can_view_receipt(request.user, enrollment),

@@ -6,7 +6,7 @@ The same functions answer the web pages and /api/v1; every export is audited.
 from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,12 +40,16 @@ def _attachment(body, content_type, filename):
 def progress_response(request, campaign):
     items = progress.rows(progress.visible_enrollments(request.user, campaign))
     record("export_progress", request=request, campaign=campaign, units=len(items))
-    return _attachment(progress_xlsx.build(campaign, items), XLSX, f"{campaign.title}-报送进度.xlsx")
+    with translation.override("zh-hans"):  # documents are Chinese whatever the page's language (issue 8, 17)
+        body = progress_xlsx.build(campaign, items)
+    return _attachment(body, XLSX, f"{campaign.title}-报送进度.xlsx")
 
 
 def notice_response(request, campaign):
     record("export_notice", request=request, campaign=campaign)
-    return _attachment(notice_docx.build(campaign, request), DOCX, f"{campaign.title}-通知.docx")
+    with translation.override("zh-hans"):
+        body = notice_docx.build(campaign, request)
+    return _attachment(body, DOCX, f"{campaign.title}-通知.docx")
 
 
 def bundle_response(request, campaign, unit_codes=None):

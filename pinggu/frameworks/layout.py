@@ -7,10 +7,16 @@ the Excel importer reads that same layout back.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop as N_
+
 from . import schema
 from .models import Sampling
 
 SAMPLING_LABELS = dict(Sampling.choices)
+# Column labels stay Chinese here (the Excel and Word exports are Chinese documents, and the importer reads
+# them back); pages translate them with {% translate label %}, so they are marked for the catalog, as are
+# the level names the bundled checklists use.
+LEVEL_NAMES = (N_("一级指标"), N_("二级指标"), N_("三级指标"), N_("四级指标"))
 
 
 @dataclass
@@ -75,29 +81,29 @@ def grid(data):
     max_level = max([n["level"] for n in nodes] + [len(data.get("levels") or [])] or [1])
     names = data.get("levels") or []
     columns = [schema.level_name(level, names) for level in range(1, max_level + 1)]
-    columns.append("考核点")
+    columns.append(N_("考核点"))
     extra = []  # (label, getter for checkpoint or None, level for indicator columns)
     if any(cp.get("points") is not None for cp in cps):
-        extra.append(("考核点分值", lambda cp: _fmt(cp.get("points")), None))
+        extra.append((N_("考核点分值"), lambda cp: _fmt(cp.get("points")), None))
     if any(cp.get("weight") is not None for cp in cps):
-        extra.append(("考核点权重", lambda cp: _fmt(cp.get("weight"), "%"), None))
+        extra.append((N_("考核点权重"), lambda cp: _fmt(cp.get("weight"), "%"), None))
     for key, word, suffix in (("points", "分值", ""), ("weight", "权重", "%")):
         for level in range(1, max_level + 1):
             if any(n.get(key) is not None for n in nodes if n["level"] == level):
                 label = schema.level_name(level, names).replace("指标", "") + word
                 extra.append((label, None, (level, key, suffix)))
     if any(cp.get("sampling", "material") != "material" for cp in cps) or data.get("scoring_mode") not in (None, "none"):
-        extra.append(("采样方式", lambda cp: SAMPLING_LABELS.get(cp.get("sampling", "material"), ""), None))
+        extra.append((N_("采样方式"), lambda cp: SAMPLING_LABELS.get(cp.get("sampling", "material"), ""), None))
     if any(cp.get("hint") for cp in cps):
-        extra.append(("说明", lambda cp: cp.get("hint", ""), None))
+        extra.append((N_("说明"), lambda cp: cp.get("hint", ""), None))
     if any(cp.get("deduction_rules") for cp in cps):
-        extra.append(("扣分规则", lambda cp: "\n".join(r["text"] for r in cp.get("deduction_rules") or []), None))
+        extra.append((N_("扣分规则"), lambda cp: "\n".join(r["text"] for r in cp.get("deduction_rules") or []), None))
     if any(cp.get("bonus") for cp in cps):
-        extra.append(("加分项", lambda cp: "是" if cp.get("bonus") else "", None))
+        extra.append((N_("加分项"), lambda cp: "是" if cp.get("bonus") else "", None))
     if any(cp.get("veto") for cp in cps):
-        extra.append(("单项否决", lambda cp: "是" if cp.get("veto") else "", None))
+        extra.append((N_("单项否决"), lambda cp: "是" if cp.get("veto") else "", None))
     if not _default_codes(data):
-        extra.append(("编号", lambda cp: cp["code"], None))
+        extra.append((N_("编号"), lambda cp: cp["code"], None))
     columns += [label for label, _, _ in extra]
     cp_col = max_level
 

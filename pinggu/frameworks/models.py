@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+# The names are data (the organizer may rename a kind or add others); the bundled ones are also in the
+# English catalog, so `UnitKind.label` shows them in English while a renamed or added kind shows as written.
 DEFAULT_UNIT_KINDS = [
-    ("county", "县级政府", 1),
-    ("department", "市级部门", 2),
-    ("institution", "直属事业单位", 3),
+    ("county", gettext_noop("县级政府"), 1),
+    ("department", gettext_noop("市级部门"), 2),
+    ("institution", gettext_noop("直属事业单位"), 3),
 ]
 
 
@@ -34,7 +37,12 @@ class UnitKind(models.Model):
         verbose_name_plural = _("单位类型")
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        """The name in the active language where the catalog knows it (the bundled kinds), else as written."""
+        return gettext(self.name)
 
 
 class Status(models.TextChoices):

@@ -43,6 +43,7 @@ ACCESS = {
     ("POST", "accounts/users/new/"): ORG,
     ("POST", "accounts/users/<str:username>/<str:action>/"): ORG,
     ("GET", "accounts/audit/"): ORG,
+    ("GET", "accounts/audit/export.<str:fmt>"): ORG,
     ("GET", "frameworks/"): STAFF_READ,
     ("POST", "frameworks/import/"): ORG,
     ("POST", "frameworks/import/confirm/"): ORG,

@@ -7,6 +7,8 @@
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
   const MAX_PARALLEL = 3;
+  // Messages come translated from the page (data-say-* on the queue), so English mode shows English.
+  const say = (key, fallback) => (queue && queue.dataset[key]) || fallback;
   let running = 0;
   const waiting = [];
 
@@ -27,7 +29,7 @@
     track.append(bar);
     const status = document.createElement("div");
     status.className = "text-muted";
-    status.textContent = "等待上传…";
+    status.textContent = say("sayWaiting", "等待上传…");
     li.append(name, track, status);
     list.prepend(li);
     queue.classList.remove("d-none");
@@ -119,7 +121,7 @@
     xhr.open("POST", url);
     xhr.setRequestHeader("X-CSRFToken", csrf);
     xhr.setRequestHeader("Accept", "application/json");
-    ui.status.textContent = "上传中…";
+    ui.status.textContent = say("sayUploading", "上传中…");
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) setProgress(ui, Math.round((e.loaded / e.total) * 100));
     };
@@ -129,14 +131,14 @@
       if (body && body.cell) replaceCell(body.cell);
       if (body && body.progress) replaceProgress(body.progress);
       if (xhr.status === 200) {
-        succeed(ui, (body && body.message) || "已上传");
+        succeed(ui, (body && body.message) || say("sayDone", "已上传"));
       } else {
-        fail(ui, (body && body.message) || "上传失败（" + xhr.status + "），请重试。");
+        fail(ui, (body && body.message) || say("sayFailed", "上传失败（{status}），请重试。").replace("{status}", xhr.status));
       }
       done();
     };
     xhr.onerror = () => {
-      fail(ui, "网络中断，文件未上传，请重试。");
+      fail(ui, say("sayOffline", "网络中断，文件未上传，请重试。"));
       done();
     };
     xhr.send(form);
@@ -154,7 +156,7 @@
     for (const file of files) {
       const ui = row(file);
       if (max && file.size > max) {
-        fail(ui, "“" + file.name + "”超过单个文件上限 " + Math.floor(max / 1048576) + " MB，未上传。");
+        fail(ui, say("sayTooLarge", "超过单个文件上限，未上传。"));
         continue;
       }
       const job = { file, url, ui };

@@ -1,0 +1,11 @@
+"""Labels of the audit actions and detail fields this app records (see pinggu.accounts.audit)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from pinggu.accounts.audit import register_actions, register_fields
+
+register_actions({
+    "export_progress": _("导出进度"), "export_bundle": _("导出材料包"), "export_notice": _("导出通知"), "bundle_build": _("生成材料包"),
+})
+
+register_fields({"prebuilt": _("预先生成"), "size": _("大小（字节）")})
