@@ -53,6 +53,6 @@ def deliver(enrollment_id, kind):
             status = "sent"
         except Exception as exc:  # a transport error is recorded, never raised into the worker loop
             status, error = "failed", f"{type(exc).__name__}: {exc}"[:1000]
-    record("notice_mail", campaign=enrollment.campaign, unit=enrollment.unit, kind=kind, emailed_to=to, status=status,
+    record("notice_mail", campaign=enrollment.campaign, unit=enrollment.unit, notice=kind, emailed_to=to, mail=status,
            **({"error": error} if error else {}))
     return status

@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 
 from pinggu.lib import gongwen
-from pinggu.campaigns.services import cn_datetime
+from pinggu.lib.dates import cn_datetime
 
 from .receipts import Receipt
 

@@ -213,7 +213,7 @@ def receipt(request, pk, unit):
                                                          "unit": enrollment.unit, "error": exc.message}, status=exc.status)
     return render(request, "evidence/receipt.html", {
         "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit, "receipt": content,
-        "submitted_text": cn_datetime(content.submitted_at), "printed_text": cn_datetime(timezone.now()),
+        "submitted_text": local_datetime(content.submitted_at), "printed_text": local_datetime(timezone.now()),
     })
 
 

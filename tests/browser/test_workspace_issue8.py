@@ -133,5 +133,6 @@ def test_receipt_downloads_after_submission(page, world):
     assert download.value.suggested_filename == "报送回执-甲县.docx"
     with open(download.value.path(), "rb") as fh:
         document = Document(io.BytesIO(fh.read()))
-    text = "\n".join(p.text for p in document.paragraphs)
+    text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+        c.text for t in document.tables for row in t.rows for c in row.cells)
     assert number in text and "本县未设该机构" in text

@@ -78,6 +78,9 @@ def ascii_world(db):
     es.add_link(enrollment, "C03", "https://example.org/x", user=sub_a)
     es.set_response(enrollment, "C04", status="not_applicable", note="No such office", user=sub_a)
     batch = reminders.create_batch(campaign, message="Please report", unit_codes=["unit-a"], user=org)
+    # unit-b has submitted, so the pages that exist only after a submission (the receipt) are there too.
+    es.add_link(campaign.enrollments.get(unit=b), "C01", "https://example.org/b", user=org)
+    es.submit(campaign.enrollments.get(unit=b), user=org, acknowledge_incomplete=True)
     users = {"org": org, "eva": eva, "boss": boss, "sub_a": sub_a}
     values = {"pk": campaign.pk, "unit": "unit-a", "evidence_id": evidence.pk, "batch": batch.pk,
               "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx"}
@@ -89,6 +92,8 @@ def _fill(route, values):
         values = {**values, "code": "yulin-2020-county"}
     elif route.startswith("campaigns/units/<slug:code>"):
         values = {**values, "code": "unit-a"}
+    elif "/receipt" in route:
+        values = {**values, "unit": "unit-b"}
     else:
         values = {**values, "code": "C01"}
     names = re.findall(r"<(?:\w+:)?(\w+)>", route)
