@@ -61,7 +61,7 @@ def framework_detail(request, code):
         "frameworks/detail.html",
         {
             "framework": framework,
-            "grid": grid(data),
+            "grid": grid(data, translated=True),
             "counts": _counts(data),
             "versions": versions,
             "can_manage": permissions.can_manage_frameworks(request.user),
@@ -131,7 +131,7 @@ def framework_import(request):
         _discard_pending(request)
         request.session[_SESSION_KEY] = pending
         context["previews"] = [
-            {"data": data, "grid": grid(data), "counts": _counts(data),
+            {"data": data, "grid": grid(data, translated=True), "counts": _counts(data),
              "exists": services.get_framework(data["code"]) is not None}
             for data in datas
         ]
