@@ -91,6 +91,9 @@ class Problems(list):
         )
 
 
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(node, key, problems, path, required=False):
     value = node.get(key)
     if value is None:
@@ -101,9 +104,10 @@ def _text(node, key, problems, path, required=False):
         else:
             problems.add(_("%(field)s 必须是文本。") % {"field": key}, node, key, f"{path}.{key}")
             return ""
-    if "\x00" in value:
-        problems.add(_("%(field)s 含有非法字符 (NUL)。") % {"field": key}, node, key, f"{path}.{key}")
-        value = value.replace("\x00", "")
+    if _ILLEGAL.search(value):
+        # Excel and Word (XML) cannot hold control characters: such a framework could never be exported.
+        problems.add(_("%(field)s 含有非法字符（控制字符）。") % {"field": key}, node, key, f"{path}.{key}")
+        value = _ILLEGAL.sub("", value)
     if required and not value.strip():
         problems.add(_("%(field)s 不能为空。") % {"field": key}, node, key, f"{path}.{key}")
     return value

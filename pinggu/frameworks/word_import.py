@@ -34,10 +34,11 @@ def _table_grid(table, title, caption):
     if caption:
         cells[(1, 1)] = (caption, (1, 1))
     first = {}
-    # Cells of one merged area (gridSpan across, vMerge down) are the same <w:tc>: the first place it appears is its origin.
+    # Cells of one merged area (gridSpan across, vMerge down) are the same <w:tc>: the first place it appears is its
+    # origin. Keyed by the element itself: holding it keeps lxml handing out the same proxy (an id() could be reused).
     for r, row in enumerate(table.rows, 2):
         for c, cell in enumerate(row.cells, 1):
-            origin = first.setdefault(id(cell._tc), (r, c))
+            origin = first.setdefault(cell._tc, (r, c))
             if len(cells) > MAX_CELLS:
                 raise _TooLarge(title, "cells", r, c)
             cells[(r, c)] = ("\n".join(p.text for p in cell.paragraphs) if origin == (r, c) else None, origin)
