@@ -57,3 +57,62 @@ def test_ascii_run_inside_chinese_untouched(left, run, right):
     """An English phrase, a number, a code or a URL between Chinese words keeps every character."""
     out = fw(left + run + right)
     assert out[len(left):len(left) + len(run)] == run
+
+
+# --- On import: default on, with a way to turn it off in the web form, the API and the CLI ---------------
+
+from django.core.management import call_command  # noqa: E402
+
+from pinggu.frameworks import importing, services  # noqa: E402
+
+from .workbooks import save, workbook_with  # noqa: E402
+
+ROWS = [["一级指标", "二级指标", "考核点", "说明"],
+        ["一、政府信息公开", "(一)主动公开", "是否公开,是否解读;见https://example.gov.cn/a,b", "共1,000条:含3.5版"]]
+
+
+def texts(data):
+    level1 = data["indicators"][0]
+    level2 = level1["children"][0]
+    cp = level2["checkpoints"][0]
+    return level2["numbering"], cp["text"], cp["hint"]
+
+
+NORMALISED = ("（一）", "是否公开，是否解读；见https://example.gov.cn/a,b", "共1,000条：含3.5版")
+KEPT = ("(一)", "是否公开,是否解读;见https://example.gov.cn/a,b", "共1,000条:含3.5版")
+
+
+@pytest.mark.django_db
+def test_import_normalises_by_default_and_can_keep():
+    assert texts(importing.read("x.xlsx", save(workbook_with(ROWS)))[0]) == NORMALISED
+    assert texts(importing.read("x.xlsx", save(workbook_with(ROWS)), normalise=False)[0]) == KEPT
+
+
+@pytest.mark.django_db
+def test_web_form_offers_it_ticked(org_client):
+    page = org_client.get("/frameworks/import/").content.decode()
+    assert 'name="normalise_punctuation" id="id_normalise_punctuation" checked' in page
+    org_client.post("/frameworks/import/", {"file": save(workbook_with(ROWS)), "code": "kept"})  # unticked
+    org_client.post("/frameworks/import/confirm/")
+    assert texts(services.to_dict(services.get_framework("kept"))) == KEPT
+    org_client.post("/frameworks/import/", {"file": save(workbook_with(ROWS)), "code": "normalised", "normalise_punctuation": "on"})
+    org_client.post("/frameworks/import/confirm/")
+    assert texts(services.to_dict(services.get_framework("normalised"))) == NORMALISED
+
+
+@pytest.mark.django_db
+def test_api_flag(org_api):
+    on = org_api.post("/api/v1/frameworks/import", {"file": save(workbook_with(ROWS)), "code": "api-on"})
+    assert on.status_code == 201 and texts(on.json()) == NORMALISED
+    off = org_api.post("/api/v1/frameworks/import", {"file": save(workbook_with(ROWS)), "code": "api-off", "normalise_punctuation": "false"})
+    assert off.status_code == 201 and texts(off.json()) == KEPT
+
+
+@pytest.mark.django_db
+def test_cli_flag(tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(save(workbook_with(ROWS)).getvalue())
+    call_command("framework", "import", str(path), "--code", "cli-on")
+    call_command("framework", "import", str(path), "--code", "cli-off", "--keep-punctuation")
+    assert texts(services.to_dict(services.get_framework("cli-on"))) == NORMALISED
+    assert texts(services.to_dict(services.get_framework("cli-off"))) == KEPT
