@@ -108,5 +108,11 @@ def normalise_texts(node):
 
 @transaction.atomic
 def store(datas, *, user=None, request=None, source_name=""):
-    """All frameworks of one file, or none of them."""
-    return [create_framework(data, user=user, request=request, source_name=source_name) for data in datas]
+    """All frameworks of one file, or none of them. The audit event notes what the user accepted or was told."""
+    warnings = getattr(datas, "warnings", [])
+    audit = {}
+    if any(w.get("code") == "points_mismatch" for w in warnings):
+        audit["accepted_points_mismatch"] = True
+    if dropped := sum(1 for w in warnings if w.get("code") == "dropped"):
+        audit["cells_left_out"] = dropped
+    return [create_framework(data, user=user, request=request, source_name=source_name, audit=audit) for data in datas]

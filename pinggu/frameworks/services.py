@@ -79,7 +79,7 @@ def check(data):
 
 
 @transaction.atomic
-def create_framework(data, *, user=None, request=None, source_name="", force_status=None):
+def create_framework(data, *, user=None, request=None, source_name="", force_status=None, audit=None):
     """Store a validated framework dict as a new version of its code.
 
     The stored version is the one in the data unless that version of the code
@@ -112,7 +112,7 @@ def create_framework(data, *, user=None, request=None, source_name="", force_sta
     _store_tree(framework, clean["indicators"])
     record(
         "framework_import", actor=user, request=request, obj=framework,
-        code=code, version=version, source=source_name, status=status,
+        code=code, version=version, source=source_name, status=status, **(audit or {}),
     )
     return framework
 

@@ -189,7 +189,7 @@ def framework_import_confirm(request):
 def _where(problem):
     place = " ".join(str(x) for x in (problem.get("sheet"), problem.get("row") and _("第 %(n)s 行") % {"n": problem["row"]},
                                       problem.get("column") and _("%(c)s 列") % {"c": problem["column"]}) if x)
-    return f"{place}：{problem['message']}" if place else problem["message"]
+    return _("%(place)s：%(message)s") % {"place": place, "message": problem["message"]} if place else problem["message"]
 
 
 @require_POST

@@ -121,3 +121,11 @@ def test_web_preview_shows_warnings_and_confirm_needs_the_checkbox(org_client):
     assert not services.Framework.objects.exists()
     done = org_client.post("/frameworks/import/confirm/", {"accept_points_mismatch": "on"})
     assert done.status_code == 302 and services.Framework.objects.count() == 1
+
+
+def test_audit_notes_what_was_accepted(db):
+    from pinggu.accounts.models import AuditEvent
+
+    importing.store(importing.read("x.xlsx", save(workbook_with(POINTS_40)), accept_points_mismatch=True))
+    event = AuditEvent.objects.get(action="framework_import")
+    assert event.details["accepted_points_mismatch"] is True
