@@ -370,9 +370,9 @@ def _dropped(sheet, header, rows, consumed):
     说明 beside a merged 考核点... Reported by sheet, row and column, never dropped silently."""
     labels = {header.code: _("编号"), header.sampling: _("采样方式"), header.hint: _("说明"), header.rules: _("扣分规则"),
               header.bonus: _("加分项"), header.veto: _("单项否决"), header.kind: _("类型")}
-    for target, col in header.points.items():
+    for col in header.points.values():
         labels[col] = _("分值")
-    for target, col in header.weights.items():
+    for col in header.weights.values():
         labels[col] = _("权重")
     labels.pop(None, None)
     warnings = []

@@ -37,7 +37,7 @@ _FULL_PINYIN_UP_TO = 20  # letters; a longer name is shortened to its initials
 
 
 def readable_code(name, year=None, taken=()):
-    """A framework code from its name and year when the file gives none: 榆林县级清单, 2020 -> yulin-xianji-qingdan…
+    """A framework code from its name and year when the file gives none: 榆林县级清单, 2020 -> yulinxianjiqingdan-2020.
 
     Pinyin syllables in full when short (榆林 -> yulin), initials when the name is long
     (县级政府评估工作印证材料报送清单 -> xjzfpggzyzclbsqd); Latin words kept; the year last.
@@ -47,8 +47,7 @@ def readable_code(name, year=None, taken=()):
     if year:
         text = re.sub(rf"{year}\s*年?", " ", text)
     pieces = lazy_pinyin(text, errors=lambda s: [" " + s + " "])
-    han = [p for p in pieces if p.strip() and p.isalpha() and p.isascii() and p == p.lower() and not p.startswith(" ")]
-    short = sum(len(p) for p in han) <= _FULL_PINYIN_UP_TO
+    short = sum(len(p) for p in pieces if not p.startswith(" ")) <= _FULL_PINYIN_UP_TO
     words, current = [], ""
     for piece in pieces:
         if piece.startswith(" "):  # not Chinese: its Latin letters and digits, as words of their own
