@@ -129,3 +129,12 @@ def test_audit_notes_what_was_accepted(db):
     importing.store(importing.read("x.xlsx", save(workbook_with(POINTS_40)), accept_points_mismatch=True))
     event = AuditEvent.objects.get(action="framework_import")
     assert event.details["accepted_points_mismatch"] is True
+
+
+def test_web_shows_cells_left_out_before_and_after(org_client):
+    rows = [["一级指标", "考核点", "分值"], ["一、公开", "甲", 60], [None, None, 15], [None, "乙", 40]]
+    page = org_client.post("/frameworks/import/", {"file": save(workbook_with(rows))}).content.decode()
+    message = "第 3 行的分值“15”没有对应的考核点或指标，未导入。"
+    assert message in page and 'name="accept_points_mismatch"' not in page
+    done = org_client.post("/frameworks/import/confirm/", follow=True).content.decode()
+    assert message in done
