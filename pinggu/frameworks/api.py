@@ -41,7 +41,7 @@ def list_frameworks(request, all_versions: bool = False):
     ]
 
 
-@router.post("/import", response=responses({201: dict}, 409), summary="导入指标体系（xlsx、yaml 或 json）")
+@router.post("/import", response=responses({201: dict}, 409), summary="导入指标体系（xlsx、docx、yaml 或 json）")
 def import_framework(
     request,
     file: UploadedFile = File(...),
@@ -50,18 +50,25 @@ def import_framework(
     name: Optional[str] = Form(None),
     year: Optional[int] = Form(None),
     unit_kind: Optional[str] = Form(None),
+    normalise_punctuation: bool = Form(True),
+    accept_points_mismatch: bool = Form(False),
 ):
+    """`normalise_punctuation` (on by default) turns the half-width punctuation of Chinese text into full-width.
+    A 分值制 framework whose points do not add up to its total is refused (`points_mismatch`) unless
+    `accept_points_mismatch`; the answer's `warnings` list what was accepted and every cell left out."""
     _require(permissions.can_manage_frameworks(request.auth))
     if file.size > settings.FRAMEWORK_IMPORT_MAX_BYTES:
         raise ApiError(400, "too_large", _("文件过大。"), errors=[{"sheet": None, "row": None, "column": None, "message": _("文件过大。")}])
     defaults = {"code": code, "name": name, "year": year, "unit_kind": unit_kind}
     try:
-        datas = importing.read(file.name, file, sheet=sheet, defaults=defaults)
+        datas = importing.read(file.name, file, sheet=sheet, defaults=defaults, normalise=normalise_punctuation,
+                               accept_points_mismatch=accept_points_mismatch)
         frameworks = importing.store(datas, user=request.auth, request=request, source_name=file.name)
     except services.FrameworkError as exc:
         raise ApiError(400, exc.code, exc.message, errors=exc.problems) from None
     body = services.to_dict(frameworks[0])
     body["imported"] = [{"code": fw.code, "version": fw.version, "name": fw.name} for fw in frameworks]
+    body["warnings"] = datas.warnings
     return Status(201, body)
 
 

@@ -8,7 +8,6 @@ level is absent on that branch. Each sheet with such a header is one framework.
 Workbooks and sheets larger than any checklist (MAX_* below) are refused.
 """
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -24,7 +23,7 @@ from pinggu.lib import zipdir
 
 from . import schema
 from .models import Sampling
-from .services import FrameworkError, unit_kind_map
+from .services import FrameworkError, readable_code, unit_kind_map
 from .text import clean_text, split_numbering
 
 _CN = "一二三四五六七八九十"
@@ -41,6 +40,7 @@ _SAMPLING_WORDS = {
     "其他": Sampling.OTHER, "其它": Sampling.OTHER,
 }
 _TRUE_WORDS = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "加分项", "单项否决", "否决"}
+_TOTAL_ROW = re.compile(r"^(合计|总计|总分|合计分值|分值合计)$")
 _RULE_POINTS = re.compile(r"扣\s*(\d+(?:\.\d+)?)\s*分")
 # Far beyond any real checklist (the notice's have about a hundred rows and a dozen columns),
 # and small enough that an import stays a matter of seconds.
@@ -155,6 +155,21 @@ class _Sheet:
     merged ranges are clipped to where the values are.
     """
 
+    @classmethod
+    def from_cells(cls, title, cells):
+        """A grid from {(row, col): (value, origin)}: the origin is the top-left of the merged area a cell is in."""
+        sheet = cls.__new__(cls)
+        sheet.title = title
+        sheet.values, sheet.origin = {}, {}
+        for (r, c), (value, origin) in cells.items():
+            if origin != (r, c):
+                sheet.origin[(r, c)] = origin
+            elif value is not None and (not isinstance(value, str) or value.strip()):
+                sheet._keep(r, c, value)
+        sheet.max_row = max((r for r, _c in sheet.values), default=0)
+        sheet.max_col = max((c for _r, c in sheet.values), default=0)
+        return sheet
+
     def __init__(self, ws: ReadOnlyWorksheet):
         self.title = ws.title
         self.values = {}
@@ -228,8 +243,12 @@ def _check_unpacked_size(fileobj) -> None:
 
 def parse_sheet(ws, defaults):
     """One sheet to a framework dict (with _loc on every node), or (None, problems)."""
+    return parse_grid(_read_sheet(ws), defaults)
+
+
+def parse_grid(sheet, defaults):
+    """A table of cells (a sheet, or a Word table: see word_import) to a framework dict, or (None, problems)."""
     problems = schema.Problems()
-    sheet = _read_sheet(ws)
     all_cols = range(1, sheet.max_col + 1)
     header = None
     title = ""
@@ -243,7 +262,7 @@ def parse_sheet(ws, defaults):
         if len(texts) == 1 and not re.fullmatch(r"附件\s*\d*", next(iter(texts))):
             title = texts.pop()  # the last lone text above the header names the checklist
     if header is None:
-        problems.append({"sheet": ws.title, "row": None, "column": None,
+        problems.append({"sheet": sheet.title, "row": None, "column": None,
                          "message": _("找不到表头：需要一行写明“一级指标”“二级指标”等层级和“考核点”。")})
         return None, problems
 
@@ -254,12 +273,22 @@ def parse_sheet(ws, defaults):
     node_by_origin = {}
     checkpoint_origins = set()
     checkpoints = []
+    consumed = set()  # the origins of the cells whose values went into a node
+    data_rows = []
+    total = None
     for r in range(header.row + 1, sheet.max_row + 1):
         row_texts = [sheet.text(r, c) for c in all_cols]
         if not any(row_texts):
             continue
         if _classify({c: sheet.raw(r, c) for c in all_cols}):
             continue  # a header repeated after a page break
+        if any(_TOTAL_ROW.match(sheet.text(r, c)) for c in [*level_cols, header.checkpoint]):
+            # 合计: the total of the points, not an indicator
+            values = [sheet.raw(r, c) for c in header.points.values() if sheet.text(r, c)]
+            if values and total is None:
+                total = values[0]
+            continue
+        data_rows.append(r)
         path = {}
         changed = False
         for col in level_cols:
@@ -289,10 +318,11 @@ def parse_sheet(ws, defaults):
             node = {
                 "numbering": numbering, "title": title_text, "level": level,
                 "children": [], "checkpoints": [],
-                "_loc": _loc(ws.title, origin[0], {"title": col, "code": col,
+                "_loc": _loc(sheet.title, origin[0], {"title": col, "code": col,
                                                    "weight": header.weights.get(level), "points": header.points.get(level)}),
             }
             _scores(node, sheet, origin[0], header.weights.get(level), header.points.get(level))
+            consumed.update(sheet.origin_of(origin[0], c) for c in (header.weights.get(level), header.points.get(level)) if c)
             (parent["children"] if parent else roots).append(node)
             node_by_origin[origin] = node
             path[level] = node
@@ -306,31 +336,57 @@ def parse_sheet(ws, defaults):
         columns = {"text": header.checkpoint, "code": header.code, "sampling": header.sampling, "hint": header.hint,
                    "deduction_rules": header.rules, "bonus": header.bonus or header.kind, "veto": header.veto or header.kind,
                    "points": header.points.get("cp"), "weight": header.weights.get("cp")}
-        cp = {"text": cp_text, "_loc": _loc(ws.title, cp_origin[0], columns)}
+        cp = {"text": cp_text, "_loc": _loc(sheet.title, cp_origin[0], columns)}
         if not path:
             problems.add(_("考核点没有所属指标：请在左侧填写它的指标。"), cp, "text")
             continue
         _checkpoint_fields(cp, sheet, cp_origin[0], header, problems)
+        consumed.update(sheet.origin_of(cp_origin[0], c) for c in columns.values() if c)
         path[max(path)]["checkpoints"].append(cp)
         checkpoints.append(cp)
 
     _assign_codes(roots, checkpoints)
-    name = defaults.get("name") or title or ws.title
+    name = defaults.get("name") or title or sheet.title
     data = {
-        "code": defaults.get("code") or "fw-" + hashlib.sha1(name.encode()).hexdigest()[:8],
+        "code": defaults.get("code") or None,  # none given: importing derives a readable one from name and year
         "name": name,
         "year": defaults.get("year") or _year_from(name) or timezone.localdate().year,
         "unit_kind": defaults.get("unit_kind") or _kind_from(name),
         "version": 1,
         "status": "draft",
         "scoring_mode": "weights" if header.weights else ("points" if header.points else "none"),
-        "total_points": 100,
+        "total_points": total if total is not None else 100,
         "grade_bands": schema.DEFAULT_GRADE_BANDS if (header.weights or header.points) else [],
         "levels": [name for _, _, name in header.levels],
         "description": "",
         "indicators": roots,
+        "_warnings": _dropped(sheet, header, data_rows, consumed),
     }
     return data, problems
+
+
+def _dropped(sheet, header, rows, consumed):
+    """Every filled cell of a value column that no node took: a 分值 on a row without 考核点, a second
+    说明 beside a merged 考核点... Reported by sheet, row and column, never dropped silently."""
+    labels = {header.code: _("编号"), header.sampling: _("采样方式"), header.hint: _("说明"), header.rules: _("扣分规则"),
+              header.bonus: _("加分项"), header.veto: _("单项否决"), header.kind: _("类型")}
+    for col in header.points.values():
+        labels[col] = _("分值")
+    for col in header.weights.values():
+        labels[col] = _("权重")
+    labels.pop(None, None)
+    warnings = []
+    for r in rows:
+        for col in sorted(labels):
+            origin = sheet.origin_of(r, col)
+            value = sheet.text(r, col)
+            if origin[0] != r or not value or origin in consumed:
+                continue
+            warnings.append({
+                "sheet": sheet.title, "row": r, "column": get_column_letter(col), "code": "dropped",
+                "message": _("第 %(row)d 行的%(what)s“%(value)s”没有对应的考核点或指标，未导入。") % {"row": r, "what": labels[col], "value": value[:40]},
+            })
+    return warnings
 
 
 def _scores(node, sheet, row, weight_col, points_col):
@@ -439,6 +495,11 @@ def _read_sheets(wb, sheet, defaults):
         problems.extend(headerless)
     elif len(sheets) == 1:
         problems.extend(headerless)
+    taken = {f["code"] for f in frameworks if f["code"]}
+    for f in frameworks:
+        if not f["code"]:
+            f["code"] = readable_code(f["name"], f["year"] if isinstance(f["year"], int) else None, taken)
+            taken.add(f["code"])
     codes = [f["code"] for f in frameworks]
     for dup in {c for c in codes if codes.count(c) > 1}:
         problems.append({"sheet": None, "row": None, "column": None, "message": _("多个工作表得到同一个代码“%(c)s”。") % {"c": dup}})

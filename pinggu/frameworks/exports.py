@@ -57,7 +57,8 @@ def to_xlsx(data, wb=None):
         for c in range(ncols):
             ws.cell(row=base + r, column=c + 1).border = _BORDER
     for cell in g.cells:
-        target = ws.cell(row=base + cell.row, column=cell.col + 1, value=safe_cell(cell.text))
+        target = ws.cell(row=base + cell.row, column=cell.col + 1)
+        _set_string(target, cell.text)
         horizontal = "left" if cell.kind == "checkpoint" else "center"
         target.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
         if cell.rowspan > 1 or cell.colspan > 1:
@@ -77,6 +78,16 @@ def to_xlsx(data, wb=None):
         wb.save(buffer)
         return buffer.getvalue()
     return wb
+
+
+def _set_string(cell, text):
+    """Text as text: typed as a string, so a leading "=" is never a formula, and with Excel's quote prefix, so
+    editing the cell does not make it one either. Unlike safe_cell, the text itself stays as it is (it reads back)."""
+    text = str(text)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl took a leading "=" for a formula
+    if text[:1] in ("=", "+", "-", "@"):
+        cell.quotePrefix = True
 
 
 def _sheet_title(name):

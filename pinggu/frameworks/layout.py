@@ -12,7 +12,10 @@ from django.utils.translation import gettext_noop as N_
 from . import schema
 from .models import Sampling
 
-SAMPLING_LABELS = dict(Sampling.choices)
+# The notice's own words, in every language: the exports must stay importable, and openpyxl cannot
+# write a lazy translation (the 500 of issue 8, point 2).
+SAMPLING_LABELS = {"material": "材料", "website": "网站检查", "other": "其他"}
+assert set(SAMPLING_LABELS) == set(Sampling.values)
 # Column labels stay Chinese here (the Excel and Word exports are Chinese documents, and the importer reads
 # them back); pages translate them with {% translate label %}, so they are marked for the catalog, as are
 # the level names the bundled checklists use.
@@ -74,7 +77,10 @@ def _fmt(value, suffix=""):
     return "" if value is None else f"{schema.out_number(value)}{suffix}"
 
 
-def grid(data):
+def grid(data, *, translated=False):
+    """The table of `data`; `translated` shows sampling words in the reader's language (web pages only:
+    the exports keep the notice's words so they import back)."""
+    sampling_labels = {k: str(v) for k, v in Sampling.choices} if translated else SAMPLING_LABELS
     indicators = data["indicators"]
     nodes = list(_walk(indicators))
     cps = list(_checkpoints(indicators))
@@ -93,7 +99,7 @@ def grid(data):
                 label = schema.level_name(level, names).replace("指标", "") + word
                 extra.append((label, None, (level, key, suffix)))
     if any(cp.get("sampling", "material") != "material" for cp in cps) or data.get("scoring_mode") not in (None, "none"):
-        extra.append((N_("采样方式"), lambda cp: SAMPLING_LABELS.get(cp.get("sampling", "material"), ""), None))
+        extra.append((N_("采样方式"), lambda cp: sampling_labels.get(cp.get("sampling", "material"), ""), None))
     if any(cp.get("hint") for cp in cps):
         extra.append((N_("说明"), lambda cp: cp.get("hint", ""), None))
     if any(cp.get("deduction_rules") for cp in cps):

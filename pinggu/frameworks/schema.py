@@ -91,6 +91,9 @@ class Problems(list):
         )
 
 
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(node, key, problems, path, required=False):
     value = node.get(key)
     if value is None:
@@ -101,9 +104,10 @@ def _text(node, key, problems, path, required=False):
         else:
             problems.add(_("%(field)s 必须是文本。") % {"field": key}, node, key, f"{path}.{key}")
             return ""
-    if "\x00" in value:
-        problems.add(_("%(field)s 含有非法字符 (NUL)。") % {"field": key}, node, key, f"{path}.{key}")
-        value = value.replace("\x00", "")
+    if _ILLEGAL.search(value):
+        # Excel and Word (XML) cannot hold control characters: such a framework could never be exported.
+        problems.add(_("%(field)s 含有非法字符（控制字符）。") % {"field": key}, node, key, f"{path}.{key}")
+        value = _ILLEGAL.sub("", value)
     if required and not value.strip():
         problems.add(_("%(field)s 不能为空。") % {"field": key}, node, key, f"{path}.{key}")
     return value
@@ -309,6 +313,52 @@ def _check_weights(items, raw_nodes, problems, path, parent_title):
             _("“%(t)s”的下级权重合计为 %(sum)s%%，应为 100%%。") % {"t": parent_title, "sum": out_number(total)},
             first, "weight", path,
         )
+
+
+def points_mismatches(data):
+    """Where the points of a 分值制 framework do not add up, as problems to confirm (or refuse).
+
+    "Adding up" means: the points of the top-level indicators make the total; an indicator's own points,
+    where it has some, equal the points below it; an indicator without its own points counts what is
+    below it. 加分项 (bonus points) are on top of the total and are left out; 单项否决 points count like
+    any other. Levels without any points are not questioned. Call only on data that `validate` accepted.
+    """
+    problems = Problems()
+    if data.get("scoring_mode") != ScoringMode.POINTS:
+        return problems
+
+    def number(value):
+        try:
+            return parse_number(value)
+        except ValueError:
+            return None
+
+    def value(node):
+        own = number(node.get("points"))
+        below = [value(child) for child in node.get("children") or []]
+        below += [number(cp.get("points")) for cp in node.get("checkpoints") or [] if not cp.get("bonus")]
+        known = [v for v in below if v is not None]
+        total = sum(known) if known else None
+        if own is not None and total is not None and total != own:
+            problems.add(
+                _("“%(t)s”的分值为 %(own)s，下级分值合计为 %(sum)s（加分项不计入）。")
+                % {"t": node.get("title"), "own": out_number(own), "sum": out_number(total)},
+                node, "points", "points",
+            )
+        return own if own is not None else total
+
+    roots = [value(node) for node in data.get("indicators") or []]
+    total = sum(v for v in roots if v is not None)
+    expected = number(data.get("total_points", 100))
+    expected = Decimal(100) if expected is None else expected
+    if total != expected:
+        problems.add(
+            _("分值合计为 %(sum)s，与总分 %(total)s 不一致（加分项不计入）。") % {"sum": out_number(total), "total": out_number(expected)},
+            None, None, "total_points",
+        )
+    for problem in problems:
+        problem["code"] = "points_mismatch"
+    return problems
 
 
 def _grade_bands(bands, problems):

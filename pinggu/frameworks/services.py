@@ -1,11 +1,13 @@
 """Framework rules: import, publish, version, delete. Views, API and CLI call these."""
 
+import re
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
 
 from pinggu.accounts.audit import record
 
@@ -31,6 +33,42 @@ def unit_kind_map():
     return mapping
 
 
+_FULL_PINYIN_UP_TO = 20  # letters; a longer name is shortened to its initials
+
+
+def readable_code(name, year=None, taken=()):
+    """A framework code from its name and year when the file gives none: 榆林县级清单, 2020 -> yulinxianjiqingdan-2020.
+
+    Pinyin syllables in full when short (榆林 -> yulin), initials when the name is long
+    (县级政府评估工作印证材料报送清单 -> xjzfpggzyzclbsqd); Latin words kept; the year last.
+    Never one already used (by any version, deleted ones too, or by `taken`): "-2", "-3"... follow.
+    """
+    text = str(name or "")
+    if year:
+        text = re.sub(rf"{year}\s*年?", " ", text)
+    pieces = lazy_pinyin(text, errors=lambda s: [" " + s + " "])
+    short = sum(len(p) for p in pieces if not p.startswith(" ")) <= _FULL_PINYIN_UP_TO
+    words, current = [], ""
+    for piece in pieces:
+        if piece.startswith(" "):  # not Chinese: its Latin letters and digits, as words of their own
+            if current:
+                words.append(current)
+                current = ""
+            words += re.findall(r"[a-z0-9]+", piece.lower())
+        else:
+            current += piece if short else piece[:1]
+    if current:
+        words.append(current)
+    base = "-".join(words)[:40].strip("-") or "framework"
+    if year:
+        base = f"{base}-{year}"
+    used = set(taken) | set(Framework.objects.filter(code__startswith=base).values_list("code", flat=True))
+    code, n = base, 2
+    while code in used:
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
 def check(data):
     """Validate a framework dict; raise FrameworkError listing every problem."""
     clean, problems = schema.validate(data, unit_kind_map())
@@ -40,7 +78,7 @@ def check(data):
 
 
 @transaction.atomic
-def create_framework(data, *, user=None, request=None, source_name="", force_status=None):
+def create_framework(data, *, user=None, request=None, source_name="", force_status=None, audit=None):
     """Store a validated framework dict as a new version of its code.
 
     The stored version is the one in the data unless that version of the code
@@ -73,7 +111,7 @@ def create_framework(data, *, user=None, request=None, source_name="", force_sta
     _store_tree(framework, clean["indicators"])
     record(
         "framework_import", actor=user, request=request, obj=framework,
-        code=code, version=version, source=source_name, status=status,
+        code=code, version=version, source=source_name, status=status, **(audit or {}),
     )
     return framework
 

@@ -61,7 +61,7 @@ def framework_detail(request, code):
         "frameworks/detail.html",
         {
             "framework": framework,
-            "grid": grid(data),
+            "grid": grid(data, translated=True),
             "counts": _counts(data),
             "versions": versions,
             "can_manage": permissions.can_manage_frameworks(request.user),
@@ -121,27 +121,37 @@ def framework_import(request):
         suffix = PurePath(upload.name).suffix.lower()[:8]
         # Kept in storage until confirmed; the user's file name is never a path.
         stored = default_storage.save(f"framework-imports/{uuid.uuid4().hex}{suffix}", upload)
-        pending = {"path": stored, "name": upload.name, "sheet": form.cleaned_data["sheet"] or None, "defaults": form.defaults()}
+        pending = {"path": stored, "name": upload.name, "sheet": form.cleaned_data["sheet"] or None, "defaults": form.defaults(),
+                   "normalise": form.cleaned_data["normalise_punctuation"]}
         try:
-            datas = _read_pending(pending)
+            # The preview shows what would not add up; the confirmation asks to accept it.
+            datas = _read_pending(pending, accept_points_mismatch=True)
         except services.FrameworkError as exc:
             default_storage.delete(stored)
             context.update(error=exc.message, problems=exc.problems)
             return render(request, "frameworks/import.html", context)
         _discard_pending(request)
         request.session[_SESSION_KEY] = pending
-        context["previews"] = [
-            {"data": data, "grid": grid(data), "counts": _counts(data),
-             "exists": services.get_framework(data["code"]) is not None}
-            for data in datas
-        ]
-        context["filename"] = upload.name
+        context.update(_preview(datas), filename=upload.name)
     return render(request, "frameworks/import.html", context)
 
 
-def _read_pending(pending):
+def _preview(datas):
+    return {
+        "previews": [
+            {"data": data, "grid": grid(data, translated=True), "counts": _counts(data),
+             "exists": services.get_framework(data["code"]) is not None}
+            for data in datas
+        ],
+        "warnings": datas.warnings,
+        "needs_accept": any(w.get("code") == "points_mismatch" for w in datas.warnings),
+    }
+
+
+def _read_pending(pending, accept_points_mismatch=False):
     with default_storage.open(pending["path"], "rb") as fh:
-        return importing.read(pending["name"], fh, sheet=pending["sheet"], defaults=pending["defaults"])
+        return importing.read(pending["name"], fh, sheet=pending["sheet"], defaults=pending["defaults"],
+                              normalise=pending.get("normalise", True), accept_points_mismatch=accept_points_mismatch)
 
 
 def _discard_pending(request):
@@ -157,15 +167,29 @@ def framework_import_confirm(request):
     if not pending:
         messages.error(request, _("没有待确认的导入，请重新上传文件。"))
         return redirect("frameworks:import")
+    accept = request.POST.get("accept_points_mismatch") == "on"
     try:
-        frameworks = importing.store(_read_pending(pending), user=request.user, request=request, source_name=pending["name"])
+        datas = _read_pending(pending, accept_points_mismatch=accept)
+        frameworks = importing.store(datas, user=request.user, request=request, source_name=pending["name"])
     except services.FrameworkError as exc:
+        if exc.code == "points_mismatch":  # the box was not ticked: the same preview, asking again
+            context = {"form": ImportForm(), "filename": pending["name"], "confirm_error": _("请勾选“分值合计与总分不一致，仍然导入”后再确认。")}
+            context.update(_preview(_read_pending(pending, accept_points_mismatch=True)))
+            return render(request, "frameworks/import.html", context)
         messages.error(request, exc.message)
         return redirect("frameworks:import")
     _discard_pending(request)
     for fw in frameworks:
         messages.success(request, _("已导入“%(name)s”（代码 %(code)s，第 %(v)d 版，草稿）。") % {"name": fw.name, "code": fw.code, "v": fw.version})
+    for warning in datas.warnings:
+        messages.warning(request, _where(warning))
     return redirect("frameworks:detail", code=frameworks[0].code)
+
+
+def _where(problem):
+    place = " ".join(str(x) for x in (problem.get("sheet"), problem.get("row") and _("第 %(n)s 行") % {"n": problem["row"]},
+                                      problem.get("column") and _("%(c)s 列") % {"c": problem["column"]}) if x)
+    return _("%(place)s：%(message)s") % {"place": place, "message": problem["message"]} if place else problem["message"]
 
 
 @require_POST

@@ -32,14 +32,44 @@ def by_level(data):
     return counts
 
 
-@pytest.fixture
-def county(bundled, tmp_path):
-    return export_json("yulin-2020-county", tmp_path)
+def seed(code):
+    """The checklist as shipped: the notice's text as printed, half-width punctuation and all."""
+    from importlib import resources
+
+    from pinggu.frameworks import importing
+
+    with resources.files("pinggu.frameworks").joinpath("data", f"{code}.yaml").open("rb") as fh:
+        [data] = importing.read(f"{code}.yaml", fh, normalise=False)
+    return data
 
 
 @pytest.fixture
-def department(bundled, tmp_path):
-    return export_json("yulin-2020-department", tmp_path)
+def county(db):
+    return seed("yulin-2020-county")
+
+
+@pytest.fixture
+def department(db):
+    return seed("yulin-2020-department")
+
+
+@pytest.mark.parametrize("code", ["yulin-2020-county", "yulin-2020-department"])
+def test_loaded_checklists_show_chinese_punctuation(bundled, tmp_path, code):
+    """Issue 8, point 19: the demo (and every import by default) shows full-width punctuation; the seed keeps the notice's."""
+    from pinggu.frameworks.importing import normalise_texts
+
+    loaded = export_json(code, tmp_path)
+    raw = seed(code)
+    assert loaded["indicators"] == normalise_texts(raw)["indicators"] != raw["indicators"]
+    second = [n["numbering"] for n in walk(loaded["indicators"]) if n["level"] == 2]
+    assert second[:3] == ["（一）", "（二）", "（三）"]
+    cps = {cp["code"]: cp["text"] for cp in checkpoints(loaded)}
+    if code == "yulin-2020-county":
+        assert cps["C08"] == "是否严格落实个人信息保护有关规定，对因新冠肺炎疫情防控工作需要收集的个人信息，是否采取有效措施保管并妥善处理。"
+        assert cps["C14"] == "特别重大、重大突发事件的政务舆情，是否在5小时内发布权威信息、24小时内举行新闻发布会；其他政务舆情是否在48小时内予以回应。"
+        assert cps["C25"] == "网站是否存在高危漏洞（如SQL注入漏洞、XSS漏洞、网站组件漏洞、安全配置漏洞等）且造成重大影响的情况。"
+    for text in [cp["text"] for cp in checkpoints(loaded)] + [n["numbering"] + n["title"] for n in walk(loaded["indicators"])]:
+        assert not re.search(r"[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]", text), text
 
 
 def test_county_counts_per_level(county):

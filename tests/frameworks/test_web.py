@@ -29,7 +29,7 @@ def test_list_shows_both_bundled(org_client, bundled):
 
 def test_detail_renders_notice_table(org_client, bundled):
     html = org_client.get("/frameworks/yulin-2020-county/").content.decode()
-    assert "一、政府信息公开" in html and "(十)基层政务公开标准化规范化工作情况" in html
+    assert "一、政府信息公开" in html and "（十）基层政务公开标准化规范化工作情况" in html
     assert 'rowspan="10"' in html  # 一、政府信息公开 spans its ten points
     assert 'colspan="2"' in html  # 行政审批制度改革信息公开 has no 四级
     assert html.count('class="checkpoint"') == 36
@@ -52,7 +52,7 @@ def test_exports_are_attachments(org_client, bundled, tmp_path):
     assert len(table.rows) == 37
     assert 'w:tblHeader' in table.rows[0]._tr.xml
     texts = {cell.text for row in table.rows for cell in row.cells}
-    assert "(八)政府公报" in texts and "为市政府公报提供文件的情况。" in texts
+    assert "（八）政府公报" in texts and "为市政府公报提供文件的情况。" in texts
     assert AuditEvent.objects.filter(action="framework_export").count() == 2
 
 

@@ -12,7 +12,9 @@ from pinggu.frameworks.models import Framework
 from pinggu.frameworks.schema import out_number
 
 TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40
+    # Control characters other than tab and line breaks are refused (Excel and Word cannot hold them).
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=[chr(c) for c in (*range(9), 11, 12, *range(14, 32))] + ["\ufffe", "\uffff"]),
+    min_size=1, max_size=40
 ).filter(lambda s: s.strip())
 OPTIONAL_TEXT = st.one_of(st.just(""), TEXT)
 CJK = st.text(alphabet=st.sampled_from("政府信息公开主动依申请解读回应平台建设组织保障（）、,;。的是否"), min_size=1, max_size=60)
@@ -99,7 +101,7 @@ def test_yaml_export_import_export_unchanged(data):
     assert exported == data  # what went in is what is stored
     first = yaml_io.dumps(exported)
     stored.delete()
-    [read_back] = importing.read("roundtrip.yaml", io.BytesIO(first.encode("utf-8")))
+    [read_back] = importing.read("roundtrip.yaml", io.BytesIO(first.encode("utf-8")), normalise=False, accept_points_mismatch=True)
     again = services.create_framework(read_back)
     second = yaml_io.dumps(services.to_dict(again))
     assert second == first
