@@ -24,7 +24,7 @@ def test_c26_folder_keeps_more_than_the_first_clause(client, world):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     names = zipfile.ZipFile(io.BytesIO(body)).namelist()
     folder = next(n for n in names if n.endswith("/ipv6.pdf")).split("/")[1]
-    assert folder.startswith("C26 年底前,本级政府门户网站"), folder
+    assert folder.startswith("C26 年底前，本级政府门户网站"), folder
     assert folder != "C26 年底前"
 
 
