@@ -17,7 +17,7 @@
     title: { text: data.labels.kinds, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
     legend: { bottom: 0, itemWidth: 12, textStyle: { fontSize: 11 } },
-    grid: { bottom: 56 },
+    grid: { bottom: 84, containLabel: true },  // the legend wraps to two lines under the kind names
     xAxis: { type: "category", data: kindNames },
     yAxis: [{ type: "value", minInterval: 1 }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }],
     series: [
