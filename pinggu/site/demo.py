@@ -167,7 +167,8 @@ def _sample_materials(campaign, units, submitters):
         user = submitters[unit.pk]
         for code, kind, value in plan:
             if kind == "file":
-                upload = SimpleUploadedFile(value, _pdf(value.rsplit(".", 1)[0].encode("ascii", "ignore").decode() or "sample"))
+                # Each sample its own text (so its own SHA-256), ASCII because the tiny PDF uses a standard font.
+                upload = SimpleUploadedFile(value, _pdf(f"Pinggu demo material {unit.code} {code}"))
                 evidence_services.add_file(enrollment, code, upload, user=user)
             elif kind == "link":
                 evidence_services.add_link(enrollment, code, value, user=user)
