@@ -18,5 +18,5 @@ register_fields(
         "must_change_password": _("须修改密码"), "before": _("之前"), "after": _("之后"), "filters": _("筛选条件"),
         "campaign": _("评估任务"), "action": _("操作"), "since": _("从"), "until": _("到"), "format": _("格式"),
     },
-    values={"via": {"web": _("网页"), "api": "API"}, "role": dict(Role.choices)},
+    values={"via": {"web": _("网页"), "api": "API", "preview": _("预览")}, "role": dict(Role.choices)},
 )
