@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "pinggu.frameworks",
     "pinggu.campaigns",
     "pinggu.evidence",
+    "pinggu.oversight",
     "pinggu.exports",
 ]
 

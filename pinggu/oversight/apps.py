@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    """Progress, the matrix and reminders: they count evidence, so they sit above evidence (docs/architecture.md)."""
+
+    name = "pinggu.oversight"
+    label = "oversight"
