@@ -6,3 +6,6 @@ class OversightConfig(AppConfig):
 
     name = "pinggu.oversight"
     label = "oversight"
+
+    def ready(self):
+        from . import audit_labels  # noqa: F401  (labels of the audit actions this app records)
