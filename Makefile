@@ -27,6 +27,7 @@ run: install
 	$(BIN)/pinggu serve --bind $(BIND)
 
 test: install
+	$(BIN)/lint-imports  # the layers run one way (pyproject.toml, docs/architecture.md)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Regenerate the pinned lock from the currently installed environment.

@@ -74,10 +74,12 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "pinggu.site",
+    "pinggu.units",
     "pinggu.accounts",
     "pinggu.frameworks",
     "pinggu.campaigns",
     "pinggu.evidence",
+    "pinggu.oversight",
     "pinggu.exports",
 ]
 

@@ -1,12 +1,15 @@
 from django.urls import include, path
 
 from .api import api
+from .campaigns import urls as campaign_urls
+from .oversight import urls as oversight_urls
 
 urlpatterns = [
     path("", include("pinggu.site.urls")),
     path("accounts/", include("pinggu.accounts.urls")),
     path("frameworks/", include("pinggu.frameworks.urls")),
-    path("campaigns/", include("pinggu.campaigns.urls")),
+    # One namespace for every /campaigns/ page, whether campaigns or oversight (above evidence) serves it.
+    path("campaigns/", include((campaign_urls.urlpatterns + oversight_urls.urlpatterns, campaign_urls.app_name))),
     path("", include("pinggu.evidence.urls")),
     path("", include("pinggu.exports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

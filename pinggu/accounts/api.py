@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.api_types import Id, Limit, Offset, OptionalWord, responses
-from pinggu.campaigns.models import Unit
 from pinggu.errors import ApiError
 from pinggu.textlimits import max_length
+from pinggu.units.models import Unit
 
 from . import audit_log, permissions, services
 from .audit import record

@@ -6,11 +6,10 @@ import io
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
-from pinggu.frameworks.exports import safe_cell
+from pinggu.lib.office import safe_cell, to_bytes
 
 from . import audit
 from .models import AuditEvent
-
 
 
 def filtered(*, campaign=None, unit=None, action=None, since=None, until=None):
@@ -62,9 +61,7 @@ def to_xlsx(events):
     ws.append(HEADER)
     for row in _rows(events):
         ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return to_bytes(wb)
 
 
 def to_csv(events):

@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from pinggu.campaigns.models import Unit
+from pinggu.units.models import Unit
 
 from .models import Role
 from .passwords import StrengthValidator

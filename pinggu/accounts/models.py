@@ -22,7 +22,7 @@ class User(AbstractUser):
     phone = models.CharField(_("电话"), max_length=40, blank=True)
     must_change_password = models.BooleanField(_("首次登录须改密码"), default=False)
     unit = models.ForeignKey(
-        "campaigns.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("所属单位")
+        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("所属单位")
     )
     password_changed_at = models.DateTimeField(null=True, blank=True)
 
@@ -85,7 +85,7 @@ class AuditEvent(models.Model):
     action = models.CharField(_("操作"), max_length=40, db_index=True)
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
     campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    unit = models.ForeignKey("campaigns.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)

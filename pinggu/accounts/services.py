@@ -1,6 +1,5 @@
 """Account rules shared by the web views, the API and the CLI."""
 
-import io
 import re
 import secrets
 
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from pinggu.errors import DomainError
-from pinggu.frameworks.exports import safe_cell
+from pinggu.lib.office import safe_cell, to_bytes
 
 from .audit import record
 from .models import ApiToken, Role, User
@@ -172,6 +171,4 @@ def credentials_xlsx(rows, login_url):
     for col, width in zip("ABCD", (30, 20, 28, 44)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return to_bytes(wb)

@@ -13,16 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pinggu.campaigns.models import Campaign, Unit
 from pinggu.errors import DomainError
 from pinggu.lib.address import login_url
+from pinggu.units.models import Unit
 
 from . import audit_log, permissions, services
 from .audit import action_labels as audit_action_labels
 from .audit import record
 from .decorators import require
 from .forms import LoginForm, PasswordChangeForm, UserCreateForm
-from .models import ApiToken, Role, User
+from .models import ApiToken, AuditEvent, Role, User
 
 
 class LoginView(auth_views.LoginView):
@@ -151,7 +151,8 @@ def audit_page(request):
     query.pop("page", None)
     return render(request, "accounts/audit.html", {
         "page": page, "actions": sorted(audit_action_labels().items(), key=lambda kv: str(kv[1])),
-        "campaigns": Campaign.objects.all(), "units": Unit.objects.alive(),
+        # The campaigns an event may refer to, reached through that reference: accounts sits below campaigns.
+        "campaigns": AuditEvent.campaign.field.related_model.objects.all(), "units": Unit.objects.alive(),
         "query": request.GET.urlencode(), "filter_query": query.urlencode(), "params": request.GET,
     })
 

@@ -10,7 +10,7 @@ register_actions({
     "unit_create": _("新建单位"), "unit_update": _("修改单位"), "units_export": _("导出单位"),
     "campaign_create": _("新建任务"), "campaign_update": _("修改任务"), "campaign_state": _("任务状态变更"), "enroll": _("报名参评"),
     "reopen": _("退回重报"), "extension": _("延期"), "evaluator_assign": _("指派评估人员"), "evaluator_unassign": _("取消指派"),
-    "enrollment_start": _("开始填报"), "notice_mail": _("发送通知邮件"), "reminder": _("催报"), "reminder_retry": _("重发催报"), "reminder_read": _("已读催报"), "attachment_download": _("下载清单附件"),
+    "enrollment_start": _("开始填报"), "notice_mail": _("发送通知邮件"), "reminder_read": _("已读催报"), "attachment_download": _("下载清单附件"),
 })
 
 register_fields(

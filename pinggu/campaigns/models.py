@@ -1,77 +1,22 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pypinyin import lazy_pinyin
 
-from pinggu.frameworks.models import Framework, UnitKind
+from pinggu.frameworks.models import Framework
 from pinggu.textlimits import REASON
 
-PINYIN_MAX = 400
-MAX_SORT_KEY = 999_999
-
-
-def pinyin_key(text):
-    """Chinese names in the order people expect: by pinyin (横山区 before 榆阳区)."""
-    return " ".join(lazy_pinyin(text or ""))[:PINYIN_MAX]
-
-
-def unit_ordering(prefix=""):
-    """The one order of units on every list, page and file: by kind, then the organizer's sort key (the notice's
-    主送 order; units without one come after), then the name's pinyin. `prefix` reaches units through a relation
-    ("unit__"). `unit_sort_key` is the same order in Python."""
-    return [f"{prefix}kind__order", f"{prefix}kind_id", F(f"{prefix}sort_key").asc(nulls_last=True),
-            f"{prefix}name_pinyin", f"{prefix}code"]
-
-
-def unit_sort_key(unit):
-    """`unit_ordering` for units already fetched (with their kind)."""
-    return (unit.kind.order, unit.kind_id, unit.sort_key is None, unit.sort_key or 0, unit.name_pinyin or pinyin_key(unit.name),
-            unit.code)
-
-
-class UnitQuerySet(models.QuerySet):
-    def alive(self):
-        return self.filter(deleted_at__isnull=True)
-
-    def ordered(self):
-        return self.order_by(*unit_ordering())
-
-
-class Unit(models.Model):
-    """A government body that submits evidence (参评单位)."""
-
-    name = models.CharField(_("名称"), max_length=100, unique=True)
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
-    kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, verbose_name=_("类型"))
-    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("电话"), max_length=40, blank=True)
-    contact_email = models.EmailField(_("邮箱"), blank=True)
-    sort_key = models.PositiveIntegerField(_("排序号"), null=True, blank=True, validators=[MaxValueValidator(MAX_SORT_KEY)],
-                                           help_text=_("同类单位按排序号排列（如通知主送顺序）；不填的排在后面，按名称拼音排列"))
-    # Kept beside the name so the database can sort by it (see unit_ordering).
-    name_pinyin = models.CharField(max_length=PINYIN_MAX, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-
-    objects = UnitQuerySet.as_manager()
-
-    class Meta:
-        ordering = unit_ordering()
-        verbose_name = _("单位")
-        verbose_name_plural = _("单位")
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_pinyin"}
-        super().save(*args, **kwargs)
+# Unit and its order moved to pinggu.units; still importable from here, where campaigns code reaches them.
+from pinggu.units.models import (  # noqa: F401
+    MAX_SORT_KEY,
+    PINYIN_MAX,
+    Unit,
+    UnitKind,
+    UnitQuerySet,
+    pinyin_key,
+    unit_ordering,
+    unit_sort_key,
+)
 
 
 class CampaignState(models.TextChoices):

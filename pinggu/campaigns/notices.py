@@ -7,16 +7,28 @@ return (until the unit resubmits) or the extension is in force. Each mail's outc
 """
 
 from django.core.mail import send_mail
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pinggu.accounts.audit import record
+from pinggu.accounts.models import Role, User
 from pinggu.lib.address import login_url
+from pinggu.lib.dates import cn_datetime
 
-from .models import Enrollment
-from .reminders import unit_addresses
-from .services import cn_datetime
+from .models import Enrollment, Reminder, ReminderStatus
 
 KINDS = ("return", "extension")
+
+
+def unit_addresses(units):
+    """Where mail for each unit goes: its contact and its active submitters (one query for all units)."""
+    submitters = {}
+    for unit_id, email in (
+        User.objects.filter(unit__in=[u.pk for u in units], role=Role.SUBMITTER, is_active=True)
+        .exclude(email="").values_list("unit_id", "email")
+    ):
+        submitters.setdefault(unit_id, []).append(email)
+    return {u.pk: sorted(set(([u.contact_email] if u.contact_email else []) + submitters.get(u.pk, []))) for u in units}
 
 
 def compose(enrollment, kind):
@@ -56,3 +68,20 @@ def deliver(enrollment_id, kind):
     record("notice_mail", campaign=enrollment.campaign, unit=enrollment.unit, notice=kind, emailed_to=to, mail=status,
            **({"error": error} if error else {}))
     return status
+
+
+def unread_for(enrollment):
+    """The reminders (催报) shown at the top of the unit's workspace until it reads them."""
+    return list(
+        Reminder.objects.filter(enrollment=enrollment, read_at__isnull=True)
+        .exclude(status=ReminderStatus.SKIPPED).select_related("batch").order_by("-created_at")
+    )
+
+
+def mark_read(enrollment, user, *, request=None):
+    n = Reminder.objects.filter(enrollment=enrollment, read_at__isnull=True).exclude(status=ReminderStatus.SKIPPED).update(
+        read_at=timezone.now()
+    )
+    if n:
+        record("reminder_read", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit)
+    return n

@@ -14,7 +14,7 @@ from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
 from pinggu.errors import DomainError
-from pinggu.lib.dates import cn_datetime, local_datetime  # noqa: F401  (cn_datetime: the old import path)
+from pinggu.lib.dates import local_datetime
 from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import bounded, max_length
 

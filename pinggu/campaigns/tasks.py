@@ -4,13 +4,6 @@ from django_tasks import task
 
 
 @task()
-def send_reminders(batch_id):
-    from .reminders import deliver
-
-    deliver(batch_id)
-
-
-@task()
 def send_notice(enrollment_id, kind):
     from .notices import deliver
 

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
-from pinggu.frameworks.exports import safe_cell
 from pinggu.frameworks.text import clean_text
 from pinggu.lib import zipdir
+from pinggu.lib.office import safe_cell, to_bytes
 
 from . import services
 from .models import Unit
@@ -130,6 +130,4 @@ def to_xlsx(units):
     for col, width in zip("ABCDEFG", (28, 14, 12, 18, 26, 14, 8)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return to_bytes(wb)

@@ -1,25 +1,20 @@
 from django.urls import path
 
-from . import dashboard_views, reminder_views, unit_views, views
+from . import unit_views, views
 
+# The campaign pages that count or list evidence are in pinggu/oversight/urls.py, under the same
+# /campaigns/ paths and campaigns: names (joined in pinggu/urls.py).
 app_name = "campaigns"
 urlpatterns = [
     path("", views.campaign_list, name="list"),
     path("new/", views.campaign_create, name="create"),
-    path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
-    path("<int:pk>/progress/", dashboard_views.dashboard, name="dashboard"),
-    path("<int:pk>/matrix/", dashboard_views.matrix, name="matrix"),
-    path("<int:pk>/remind/", reminder_views.remind, name="remind"),
-    path("<int:pk>/reminders/<int:batch>/", reminder_views.batch_page, name="reminder_batch"),
-    path("<int:pk>/reminders/<int:batch>/retry/", reminder_views.retry, name="reminder_retry"),
     path("<int:pk>/enroll/", views.campaign_enroll, name="enroll"),
     path("<int:pk>/state/", views.campaign_state, name="state"),
     path("<int:pk>/accounts/", views.create_accounts, name="accounts"),
     path("<int:pk>/evaluators/", views.evaluators, name="evaluators"),
     path("<int:pk>/notice/", views.notice_page, name="notice"),
     path("<int:pk>/notice/<slug:kind>.<str:fmt>", views.attachment, name="attachment"),
-    path("<int:pk>/deleted/", views.deleted_evidence, name="deleted"),
     path("<int:pk>/units/<slug:unit>/reopen/", views.reopen, name="reopen"),
     path("<int:pk>/units/<slug:unit>/extension/", views.extension, name="extension"),
     path("units/", unit_views.unit_list, name="units"),

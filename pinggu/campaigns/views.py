@@ -1,4 +1,5 @@
 import base64
+from contextlib import contextmanager
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,17 +14,26 @@ from pinggu.accounts import permissions
 from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
-from pinggu.accounts.models import Role, User
+from pinggu.accounts.models import User
 from pinggu.errors import DomainError
-from pinggu.lib.address import login_url
-from pinggu.evidence.models import Evidence
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
 from pinggu.frameworks.views import EXPORT_TYPES
+from pinggu.lib.address import login_url
+from pinggu.lib.dates import local_datetime
 
-from . import lookups, notice, progress, services
+from . import lookups, notice, services
 from .forms import CampaignForm, ExtensionForm, ReasonForm
-from .models import Campaign, CampaignState, Unit
+from .models import Campaign, Unit
+
+
+@contextmanager
+def refusal_shown(request):
+    """A refused action (DomainError) shows its message on the page the view then redirects to."""
+    try:
+        yield
+    except DomainError as exc:
+        messages.error(request, exc.message)
 
 
 @require(permissions.can_list_campaigns)
@@ -73,31 +83,6 @@ def campaign_edit(request, pk):
     return _save(request, get_object_or_404(Campaign, pk=pk))
 
 
-@require(permissions.can_list_campaigns)
-def campaign_detail(request, pk):
-    campaign = lookups.campaign_or_404(request.user, pk)
-    if permissions.is_submitter(request.user):
-        return redirect("campaigns:notice", pk=pk)
-    enrollments = progress.filter_and_sort(progress.rows(progress.visible_enrollments(request.user, campaign)))
-    enrolled_ids = {e.enrollment.unit_id for e in enrollments}
-    kinds_with_framework = set(campaign.framework_links.values_list("unit_kind_id", flat=True))
-    candidates = Unit.objects.alive().select_related("kind").exclude(pk__in=enrolled_ids).filter(kind_id__in=kinds_with_framework)
-    actions = services.campaign_actions(campaign)
-    can_manage = permissions.can_manage_campaigns(request.user)
-    return render(request, "campaigns/detail.html", {
-        "campaign": campaign, "enrollments": enrollments, "candidates": candidates,
-        "links": campaign.framework_links.select_related("unit_kind", "framework"),
-        "can_manage": can_manage,
-        "can_export": permissions.can_export(request.user),
-        "transitions": [CampaignState(s) for s in services.TRANSITIONS[campaign.state]],
-        "actions": actions, "row_actions": can_manage and (actions["reopen"]["allowed"] or actions["extend"]["allowed"]),
-        "deadline_text": services.local_datetime(campaign.deadline), "opens_text": services.local_datetime(campaign.opens_at),
-        "submitted": sum(1 for e in enrollments if e.state == "submitted"),
-        "assignments": campaign.assignments.select_related("user", "unit"),
-        "evaluators": User.objects.filter(role=Role.EVALUATOR, is_active=True),
-    })
-
-
 @require_POST
 @require(permissions.can_manage_campaigns)
 def evaluators(request, pk):
@@ -109,11 +94,9 @@ def evaluators(request, pk):
         return redirect("campaigns:detail", pk=pk)
     evaluator = get_object_or_404(User, username=request.POST.get("evaluator", ""))
     unit = Unit.objects.filter(code=request.POST.get("unit")).first() if request.POST.get("unit") else None
-    try:
+    with refusal_shown(request):
         services.assign_evaluator(campaign, evaluator, unit, user=request.user, request=request)
         messages.success(request, _("已指派 %(u)s。") % {"u": evaluator})
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("campaigns:detail", pk=pk)
 
 
@@ -122,11 +105,9 @@ def evaluators(request, pk):
 def campaign_enroll(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     units = list(Unit.objects.alive().select_related("kind").filter(code__in=request.POST.getlist("units")))
-    try:
+    with refusal_shown(request):
         new = services.enroll(campaign, units, user=request.user, request=request)
         messages.success(request, _("已报名 %(n)d 个单位。") % {"n": len(new)})
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("campaigns:detail", pk=pk)
 
 
@@ -134,11 +115,9 @@ def campaign_enroll(request, pk):
 @require(permissions.can_manage_campaigns)
 def campaign_state(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
-    try:
+    with refusal_shown(request):
         services.change_state(campaign, request.POST.get("state", ""), user=request.user, request=request)
         messages.success(request, _("任务状态已改为“%(s)s”。") % {"s": campaign.get_state_display()})
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("campaigns:detail", pk=pk)
 
 
@@ -162,7 +141,7 @@ def create_accounts(request, pk):
 def reopen(request, pk, unit):
     enrollment = lookups.enrollment_or_404(request.user, pk, unit)
     form = ReasonForm(request.POST)
-    try:
+    with refusal_shown(request):
         if not form.is_valid():
             raise services.CampaignError(_("请填写退回原因。"))
         services.reopen(enrollment, form.cleaned_data["reason"], user=request.user, request=request)
@@ -170,8 +149,6 @@ def reopen(request, pk, unit):
         refusal = services.write_refusal(enrollment)
         if refusal is not None:
             messages.warning(request, _("但该单位目前仍不能修改：%(m)s 请为其延期。") % {"m": refusal.message})
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))
 
 
@@ -180,13 +157,11 @@ def reopen(request, pk, unit):
 def extension(request, pk, unit):
     enrollment = lookups.enrollment_or_404(request.user, pk, unit)
     form = ExtensionForm(request.POST)
-    try:
+    with refusal_shown(request):
         if not form.is_valid():
             raise services.CampaignError(_("请填写新的截止时间和延期原因。"))
         services.extend(enrollment, form.cleaned_data["deadline"], form.cleaned_data["reason"], user=request.user, request=request)
-        messages.success(request, _("“%(u)s”已延期至 %(d)s。") % {"u": enrollment.unit.name, "d": services.local_datetime(form.cleaned_data["deadline"])})
-    except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.success(request, _("“%(u)s”已延期至 %(d)s。") % {"u": enrollment.unit.name, "d": local_datetime(form.cleaned_data["deadline"])})
     return redirect(lookups.safe_next(request, reverse("campaigns:detail", args=[pk])))
 
 
@@ -203,7 +178,7 @@ def notice_page(request, pk):
     return render(request, "campaigns/notice.html", {
         "campaign": campaign, "enrollment": enrollment, "links": links,
         "notice_html": notice.render_markdown(campaign.notice),
-        "deadline_text": services.local_datetime(enrollment.effective_deadline if enrollment else campaign.deadline),
+        "deadline_text": local_datetime(enrollment.effective_deadline if enrollment else campaign.deadline),
     })
 
 
@@ -222,15 +197,3 @@ def attachment(request, pk, kind, fmt):
     response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{link.framework.code}.{fmt}"'
     return response
-
-
-@require(permissions.can_manage_campaigns)
-def deleted_evidence(request, pk):
-    campaign = get_object_or_404(Campaign, pk=pk)
-    items = (
-        Evidence.objects.filter(response__enrollment__campaign=campaign, deleted_at__isnull=False)
-        .select_related("response__enrollment__unit", "response__checkpoint", "deleted_by", "uploaded_by")
-        .order_by("-deleted_at")
-    )
-    return render(request, "campaigns/deleted.html", {"campaign": campaign, "items": items})
-

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
-from pinggu.campaigns import lookups, reminders
+from pinggu.campaigns import lookups, notices
 from pinggu.campaigns.models import EnrollmentState
 from pinggu.campaigns.services import CampaignError, campaign_actions, write_refusal
 from pinggu.lib.dates import local_datetime
@@ -69,7 +69,7 @@ def workspace(request, pk, unit):
                 cell.point = points[cell.code]
     return render(request, "evidence/workspace.html", {
         # A 催报 is about not having submitted: once submitted it is stale, whether read or not.
-        "reminders": [] if enrollment.state == EnrollmentState.SUBMITTED else reminders.unread_for(enrollment),
+        "reminders": [] if enrollment.state == EnrollmentState.SUBMITTED else notices.unread_for(enrollment),
         **_context(request, enrollment), "columns": table.columns[: cp_col + 1], "rows": rows,
         "progress": progress,
     })
@@ -254,5 +254,5 @@ def submit(request, pk, unit):
 def reminder_read(request, pk, unit):
     enrollment = _enrollment(request, pk, unit)
     if permissions.is_submitter(request.user):
-        reminders.mark_read(enrollment, request.user, request=request)
+        notices.mark_read(enrollment, request.user, request=request)
     return redirect("evidence:workspace", pk=pk, unit=unit)

@@ -6,9 +6,9 @@ from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
 from pinggu.api_types import Id, OptionalCodeList, OptionalWord, Word, file_download, responses
-from pinggu.campaigns import progress, reminders
 from pinggu.campaigns.models import ReminderBatch
 from pinggu.errors import ApiError
+from pinggu.oversight import progress, reminders
 from pinggu.textlimits import max_length
 
 from . import views

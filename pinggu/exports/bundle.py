@@ -20,9 +20,9 @@ from zipstream import ZipStream
 from pinggu.campaigns.models import unit_ordering
 from pinggu.evidence import filetypes
 from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
-from pinggu.frameworks.exports import safe_cell
 from pinggu.frameworks.models import Checkpoint
 from pinggu.lib import zipdir
+from pinggu.lib.office import safe_cell, to_bytes
 
 from .names import UniqueNames, short_title, windows_safe
 
@@ -149,9 +149,7 @@ def _manifest_xlsx(rows):
     ws.append(MANIFEST_HEADER)
     for row in rows:
         ws.append([safe_cell(v) for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return to_bytes(wb)
 
 
 def _prefetch(name):

@@ -5,10 +5,10 @@
 
 from django.utils import timezone
 
-from pinggu.campaigns.services import cn_datetime
 from pinggu.frameworks import exports
 from pinggu.frameworks.services import to_dict
 from pinggu.lib import address, gongwen
+from pinggu.lib.dates import cn_datetime
 
 
 def _recipients(links):

@@ -1,14 +1,13 @@
 """progress.xlsx: one row per unit, one column per assessment point, totals; a sheet per checklist."""
 
-import io
 
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from pinggu.campaigns import progress
-from pinggu.frameworks.exports import safe_cell
+from pinggu.lib.office import safe_cell, to_bytes
+from pinggu.oversight import progress
 
 STATUS_TEXT = {"empty": "", "done": "已填报", "not_applicable": "不适用", "returned": "已退回"}
 FILLS = {"done": PatternFill("solid", fgColor="B7E4C7"), "not_applicable": PatternFill("solid", fgColor="DEE2E6"),
@@ -55,6 +54,4 @@ def build(campaign, items):
     legend.column_dimensions["C"].width = 100
     if not wb.sheetnames:
         wb.create_sheet("进度")
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return to_bytes(wb)

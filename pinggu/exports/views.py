@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
-from pinggu.campaigns import lookups, progress
+from pinggu.campaigns import lookups
+from pinggu.oversight import progress
 
 from . import notice_docx, prebuilt, progress_xlsx
 from .bundle import Plan, zip_stream

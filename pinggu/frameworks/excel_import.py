@@ -504,11 +504,3 @@ def _read_sheets(wb, sheet, defaults):
     for dup in {c for c in codes if codes.count(c) > 1}:
         problems.append({"sheet": None, "row": None, "column": None, "message": _("多个工作表得到同一个代码“%(c)s”。") % {"c": dup}})
     return frameworks, problems
-
-
-def parse_workbook(fileobj, *, sheet=None, defaults=None):
-    """The frameworks of a workbook as plain dicts; layout problems are raised (values are not checked here)."""
-    frameworks, problems = read_workbook(fileobj, sheet=sheet, defaults=defaults)
-    if problems:
-        raise FrameworkError(_("文件有 %(n)d 处问题，未导入任何内容。") % {"n": len(problems)}, problems=problems)
-    return [schema.strip_private(f) for f in frameworks]

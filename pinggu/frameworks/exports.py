@@ -1,12 +1,12 @@
 """Excel and Word exports in the layout of the notice's attachments (附件)."""
 
-import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from pinggu.lib import gongwen
+from pinggu.lib.office import to_bytes
 
 from . import yaml_io
 from .layout import grid
@@ -18,13 +18,6 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 def _widths(columns, max_level):
     # Indicator columns narrow, the assessment point wide, like the notice.
     return [12 if i < max_level else (60 if i == max_level else 14) for i in range(len(columns))]
-
-
-def safe_cell(text):
-    """Keep text from being read as a formula by Excel (formula injection)."""
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def to_xlsx(data, wb=None):
@@ -74,9 +67,7 @@ def to_xlsx(data, wb=None):
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if own:
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        return buffer.getvalue()
+        return to_bytes(wb)
     return wb
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import excel_import, schema, word_import, yaml_io
-from .services import FrameworkError, check, clean_to_portable, create_framework, readable_code
+from .services import FrameworkError, check, create_framework, readable_code
 from .text import full_width_punctuation
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx"}
@@ -52,7 +52,7 @@ def read(filename, fileobj, *, sheet=None, defaults=None, normalise=True, accept
         if isinstance(data, dict):
             warnings.extend(data.get("_warnings") or [])
         try:
-            clean.append(clean_to_portable(check(data)))
+            clean.append(schema.strip_private(check(data), portable=True))
         except FrameworkError as exc:
             problems.extend(exc.problems)
     if problems:

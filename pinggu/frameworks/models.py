@@ -1,48 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-# The names are data (the organizer may rename a kind or add others); the bundled ones are also in the
-# English catalog, so `UnitKind.label` shows them in English while a renamed or added kind shows as written.
-DEFAULT_UNIT_KINDS = [
-    ("county", gettext_noop("县级政府"), 1),
-    ("department", gettext_noop("市级部门"), 2),
-    ("institution", gettext_noop("直属事业单位"), 3),
-]
-
-
-class UnitKindQuerySet(models.QuerySet):
-    def ensure_defaults(self):
-        """The three kinds of the notice always exist (created by a migration; restored if removed)."""
-        if not self.model.objects.exists():
-            for code, name, order in DEFAULT_UNIT_KINDS:
-                self.model.objects.get_or_create(code=code, defaults={"name": name, "order": order})
-        return self.model.objects.all()
-
-
-class UnitKind(models.Model):
-    """The kind of body a checklist applies to (县级政府, 市级部门, ...). Extensible by the organizer."""
-
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    objects = UnitKindQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["order", "id"]
-        verbose_name = _("单位类型")
-        verbose_name_plural = _("单位类型")
-
-    def __str__(self):
-        return self.label
-
-    @property
-    def label(self):
-        """The name in the active language where the catalog knows it (the bundled kinds), else as written."""
-        return gettext(self.name)
+# UnitKind moved to pinggu.units; still importable from here.
+from pinggu.units.models import DEFAULT_UNIT_KINDS, UnitKind, UnitKindQuerySet  # noqa: F401
 
 
 class Status(models.TextChoices):

@@ -381,10 +381,13 @@ def _grade_bands(bands, problems):
     return clean
 
 
-def strip_private(node):
-    """Drop importer-only keys (like _loc) before saving or exporting."""
+def strip_private(node, *, portable=False):
+    """Drop importer-only keys (like _loc) before saving or exporting; `portable` also gives numbers their
+    exported form (out_number), for comparing a validated dict with an export."""
     if isinstance(node, dict):
-        return {k: strip_private(v) for k, v in node.items() if not k.startswith("_")}
+        return {k: strip_private(v, portable=portable) for k, v in node.items() if not k.startswith("_")}
     if isinstance(node, list):
-        return [strip_private(v) for v in node]
+        return [strip_private(v, portable=portable) for v in node]
+    if portable and isinstance(node, Decimal):
+        return out_number(node)
     return node

@@ -1,13 +1,12 @@
 """Framework rules: import, publish, version, delete. Views, API and CLI call these."""
 
 import re
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from pinggu.accounts.audit import record
 
@@ -241,17 +240,6 @@ def to_dict(framework):
         "description": framework.description,
         "indicators": [indicator(root) for root in load_tree(framework)],
     }
-
-
-def clean_to_portable(clean):
-    """A validated dict in the exported form (numbers as int/float), for comparisons."""
-    if isinstance(clean, dict):
-        return {k: clean_to_portable(v) for k, v in clean.items() if not k.startswith("_")}
-    if isinstance(clean, list):
-        return [clean_to_portable(v) for v in clean]
-    if isinstance(clean, Decimal):
-        return schema.out_number(clean)
-    return clean
 
 
 def frameworks_for_listing(include_all_versions=False):

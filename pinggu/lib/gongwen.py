@@ -27,14 +27,11 @@ Use (receipts, reports and exports all the same way):
     body = gongwen.to_bytes(document)
 """
 
-import io
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from lxml import etree
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -43,6 +40,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from lxml import etree
+
+from . import office
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -232,10 +232,7 @@ def new_document(*, landscape=False, numbered=True, title="", author=""):
     return document
 
 
-def to_bytes(document):
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+to_bytes = office.to_bytes  # the name the document builders use
 
 
 # ---------------------------------------------------------------- paragraphs

@@ -25,6 +25,7 @@ from pinggu.campaigns.models import Campaign, CampaignState, EvaluatorAssignment
 from pinggu.evidence import services as evidence_services
 from pinggu.frameworks import importing, services
 from pinggu.frameworks.models import Framework
+from pinggu.lib.dates import cn_datetime
 
 BUNDLED = ["yulin-2020-county.yaml", "yulin-2020-department.yaml"]
 CAMPAIGN_TITLE = "2020年全市政务公开绩效评估"
@@ -228,7 +229,7 @@ def load(password=None, reset=False):
         campaign_services.enroll(campaign, units)
         campaign_services.change_state(campaign, CampaignState.OPEN)
         EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=None)
-        lines.append(f"已创建评估任务：{CAMPAIGN_TITLE}（截止 {campaign_services.cn_datetime(deadline)}），{len(units)} 个参评单位")
+        lines.append(f"已创建评估任务：{CAMPAIGN_TITLE}（截止 {cn_datetime(deadline)}），{len(units)} 个参评单位")
         new_campaign = True
     else:
         new_campaign = False

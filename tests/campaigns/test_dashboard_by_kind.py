@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from pinggu.campaigns import progress
 from pinggu.campaigns import services as cs
 from pinggu.evidence import services
+from pinggu.oversight import progress
 
 from ..conftest import PDF, upload_file
 

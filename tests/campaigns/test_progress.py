@@ -6,11 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pinggu.campaigns import progress
 from pinggu.campaigns.models import Enrollment, Unit
 from pinggu.evidence import services
 from pinggu.evidence.models import Response
 from pinggu.frameworks.models import Checkpoint, UnitKind
+from pinggu.oversight import progress
 
 from ..conftest import PDF, token_for, upload_file
 

@@ -6,9 +6,9 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
-from pinggu.campaigns import reminders
 from pinggu.campaigns.models import Reminder
 from pinggu.evidence import services
+from pinggu.oversight import reminders
 
 from ..conftest import PDF, token_for, upload_file
 

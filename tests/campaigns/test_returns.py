@@ -8,12 +8,13 @@ from django.core import mail
 from django.utils import timezone
 
 from pinggu.accounts.models import AuditEvent
-from pinggu.campaigns import progress
 from pinggu.campaigns import services as cs
 from pinggu.campaigns.models import EnrollmentState
 from pinggu.campaigns.services import ENROLLMENT_TRANSITIONS, CampaignError, change_enrollment_state
 from pinggu.campaigns.signals import enrollment_state_changed
 from pinggu.evidence import services
+from pinggu.lib.dates import cn_datetime
+from pinggu.oversight import progress
 
 from ..conftest import PDF, token_for, upload_file
 
@@ -102,7 +103,7 @@ def test_extension_mails_the_unit_and_keeps_who_when(world, django_capture_on_co
     enrollment = world.enrollment(world.a)
     assert enrollment.extended_by == world.organizer and enrollment.extended_at is not None
     assert len(mail.outbox) == 1 and "延期" in mail.outbox[0].subject
-    assert "系统故障补报" in mail.outbox[0].body and cs.cn_datetime(deadline) in mail.outbox[0].body
+    assert "系统故障补报" in mail.outbox[0].body and cn_datetime(deadline) in mail.outbox[0].body
 
 
 def test_dashboard_counts_returned_not_in_progress(world):
@@ -142,7 +143,7 @@ def test_workspace_shows_extension_with_reason(client, world):
     client.force_login(world.sub_a)
     page = client.get(f"/campaigns/{world.campaign.pk}/units/unit-a/").content.decode()
     banner = page.split('id="extension-notice"')[1].split("</div>")[0]
-    assert "系统故障补报" in banner and cs.cn_datetime(deadline) in banner
+    assert "系统故障补报" in banner and cn_datetime(deadline) in banner
 
 
 def test_api_shows_returned_with_reason_by_at_and_extension_reason(client, world):

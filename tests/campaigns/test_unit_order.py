@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from pinggu.campaigns import progress, unit_io
 from pinggu.campaigns import services as cs
+from pinggu.campaigns import unit_io
 from pinggu.campaigns.models import Unit
+from pinggu.oversight import progress
 
 from ..conftest import token_for
 

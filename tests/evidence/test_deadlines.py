@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from pinggu.campaigns import services as cs
-from pinggu.campaigns.services import CampaignError, cn_datetime
+from pinggu.campaigns.services import CampaignError
 from pinggu.evidence import services
+from pinggu.lib.dates import cn_datetime
 
 from ..conftest import PDF, token_for, upload_file
 

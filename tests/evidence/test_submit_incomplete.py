@@ -3,10 +3,10 @@
 import pytest
 
 from pinggu.accounts.models import AuditEvent
-from pinggu.campaigns import progress
 from pinggu.errors import DomainError
 from pinggu.evidence import services
 from pinggu.evidence.models import ANSWERED_STATUSES, ResponseStatus
+from pinggu.oversight import progress
 
 from ..conftest import PDF, token_for, upload_file
 

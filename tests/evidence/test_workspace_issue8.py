@@ -9,9 +9,9 @@ import pytest
 from django.core.files.storage import default_storage
 from docx import Document
 
-from pinggu.campaigns import reminders
 from pinggu.evidence import receipts, services
 from pinggu.evidence.models import Evidence, EvidenceKind
+from pinggu.oversight import reminders
 
 from ..conftest import PDF, upload_file
 

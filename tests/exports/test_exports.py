@@ -172,7 +172,7 @@ def test_notice_docx(client, world):
     for expected in ("测试评估", "榆政办函〔2020〕203号", "各县市区人民政府，市人民政府各工作部门：", "虚构联系人", "0912-5550000",
                      "附件：1. 县级政府评估工作印证材料报送清单", "2. 市级部门评估工作印证材料报送清单", "附件1", "附件2"):
         assert expected in text, expected
-    from pinggu.campaigns.services import cn_datetime
+    from pinggu.lib.dates import cn_datetime
 
     assert cn_datetime(world.campaign.deadline) in text
     assert len(document.tables) == 2 and len(document.tables[0].rows) == 37

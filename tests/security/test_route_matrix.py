@@ -13,10 +13,10 @@ from django.urls import URLResolver, get_resolver
 
 from pinggu.accounts.models import AuditEvent, Role
 from pinggu.api import api
-from pinggu.campaigns import reminders
 from pinggu.campaigns.models import EvaluatorAssignment
 from pinggu.evidence import services
 from pinggu.evidence.models import Evidence, Response
+from pinggu.oversight import reminders
 
 from ..conftest import PDF, make_user, upload_file
 

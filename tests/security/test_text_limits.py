@@ -45,7 +45,7 @@ def test_every_free_text_input_is_bounded(world, call):
 
     from django.utils import timezone
 
-    from pinggu.campaigns import reminders
+    from pinggu.oversight import reminders
 
     long = "字" * 20001
     enrollment = world.enrollment(world.a)

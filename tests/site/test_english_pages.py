@@ -13,11 +13,11 @@ from django.conf import settings
 from django.test import Client
 
 from pinggu.accounts.models import Role
-from pinggu.campaigns import reminders
 from pinggu.campaigns import services as cs
 from pinggu.campaigns.models import EvaluatorAssignment
 from pinggu.evidence import services as es
 from pinggu.frameworks import services as fs
+from pinggu.oversight import reminders
 from pinggu.site import demo
 
 from ..conftest import PDF, make_user, upload_file

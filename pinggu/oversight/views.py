@@ -1,6 +1,8 @@
-"""The organizer's overview: every unit at a glance, the units x points matrix, charts."""
+"""The organizer's overview: every unit at a glance, the units x points matrix, charts, deleted materials.
 
-from django.shortcuts import render
+Above evidence (they count and list it), so not in campaigns; the routes keep their campaigns: names (pinggu/urls.py)."""
+
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -8,8 +10,39 @@ from django.utils.translation import gettext as _
 
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
+from pinggu.accounts.models import Role, User
+from pinggu.campaigns import lookups, services
+from pinggu.campaigns.models import Campaign, CampaignState, Unit
+from pinggu.evidence.models import Evidence
+from pinggu.lib.dates import local_datetime
 
-from . import lookups, progress
+from . import progress
+
+
+@require(permissions.can_list_campaigns)
+def campaign_detail(request, pk):
+    """The campaign's page: here, not in campaigns, because it lists every unit's progress."""
+    campaign = lookups.campaign_or_404(request.user, pk)
+    if permissions.is_submitter(request.user):
+        return redirect("campaigns:notice", pk=pk)
+    enrollments = progress.filter_and_sort(progress.rows(progress.visible_enrollments(request.user, campaign)))
+    enrolled_ids = {e.enrollment.unit_id for e in enrollments}
+    kinds_with_framework = set(campaign.framework_links.values_list("unit_kind_id", flat=True))
+    candidates = Unit.objects.alive().select_related("kind").exclude(pk__in=enrolled_ids).filter(kind_id__in=kinds_with_framework)
+    actions = services.campaign_actions(campaign)
+    can_manage = permissions.can_manage_campaigns(request.user)
+    return render(request, "campaigns/detail.html", {
+        "campaign": campaign, "enrollments": enrollments, "candidates": candidates,
+        "links": campaign.framework_links.select_related("unit_kind", "framework"),
+        "can_manage": can_manage,
+        "can_export": permissions.can_export(request.user),
+        "transitions": [CampaignState(s) for s in services.TRANSITIONS[campaign.state]],
+        "actions": actions, "row_actions": can_manage and (actions["reopen"]["allowed"] or actions["extend"]["allowed"]),
+        "deadline_text": local_datetime(campaign.deadline), "opens_text": local_datetime(campaign.opens_at),
+        "submitted": sum(1 for e in enrollments if e.state == "submitted"),
+        "assignments": campaign.assignments.select_related("user", "unit"),
+        "evaluators": User.objects.filter(role=Role.EVALUATOR, is_active=True),
+    })
 
 
 @require(permissions.can_view_progress)
@@ -22,7 +55,7 @@ def dashboard(request, pk):
     shown = progress.filter_and_sort(items, kind=request.GET.get("kind") or None, state=request.GET.get("state") or None,
                                      sort=sort, descending=descending)
     kinds = sorted({(r.kind, r.kind_name) for r in items})
-    return render(request, "campaigns/dashboard.html", {
+    return render(request, "oversight/dashboard.html", {
         "campaign": campaign, "rows": shown, "totals": progress.totals(items), "by_kind": progress.by_kind(items),
         "kinds": kinds, "states": list(progress.FILTER_LABELS.items()), "sort": sort, "descending": descending,
         "params": request.GET, "can_remind": permissions.can_send_reminders(request.user),
@@ -76,9 +109,19 @@ def matrix(request, pk):
         # Safe: every value above went through escape() (codes, texts, names, URLs); the rest are numbers and our labels.
         tables.append({"kind_name": m.kind_name, "units": len(m.units),
                        "html": mark_safe(f'<table class="matrix"><thead><tr><th>{escape(_("单位"))}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})
-    return render(request, "campaigns/matrix.html", {
+    return render(request, "oversight/matrix.html", {
         "campaign": campaign, "tables": tables, "params": request.GET,
         "kinds": sorted({(r.kind, r.kind_name) for r in items}), "states": list(progress.FILTER_LABELS.items()),
     })
 
+
+@require(permissions.can_manage_campaigns)
+def deleted_evidence(request, pk):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    items = (
+        Evidence.objects.filter(response__enrollment__campaign=campaign, deleted_at__isnull=False)
+        .select_related("response__enrollment__unit", "response__checkpoint", "deleted_by", "uploaded_by")
+        .order_by("-deleted_at")
+    )
+    return render(request, "oversight/deleted.html", {"campaign": campaign, "items": items})
 

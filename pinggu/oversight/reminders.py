@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pinggu.accounts.audit import record
-from pinggu.accounts.models import Role, User
+from pinggu.campaigns.models import EnrollmentState, Reminder, ReminderBatch, ReminderStatus
+from pinggu.campaigns.notices import unit_addresses
+from pinggu.campaigns.services import CampaignError
 from pinggu.lib.address import login_url
 from pinggu.lib.dates import local_datetime
 
 from . import progress
-from .models import EnrollmentState, Reminder, ReminderBatch, ReminderStatus
-from .services import CampaignError
 from .tasks import send_reminders
 
 FILTERS = {
@@ -86,17 +86,6 @@ def enqueue(batch):
     transaction.on_commit(lambda: send_reminders.enqueue(batch.pk))
 
 
-def unit_addresses(units):
-    """Where mail for each unit goes: its contact and its active submitters (one query for all units)."""
-    submitters = {}
-    for unit_id, email in (
-        User.objects.filter(unit__in=[u.pk for u in units], role=Role.SUBMITTER, is_active=True)
-        .exclude(email="").values_list("unit_id", "email")
-    ):
-        submitters.setdefault(unit_id, []).append(email)
-    return {u.pk: sorted(set(([u.contact_email] if u.contact_email else []) + submitters.get(u.pk, []))) for u in units}
-
-
 def recipients(reminders_):
     """Each reminder's addresses: the unit's contact and its active submitters."""
     by_unit = unit_addresses([r.enrollment.unit for r in reminders_])
@@ -141,22 +130,6 @@ def retry_failed(batch, *, user=None, request=None):
     if n:
         record("reminder_retry", actor=user, request=request, obj=batch, campaign=batch.campaign, units=n)
         enqueue(batch)
-    return n
-
-
-def unread_for(enrollment):
-    return list(
-        Reminder.objects.filter(enrollment=enrollment, read_at__isnull=True)
-        .exclude(status=ReminderStatus.SKIPPED).select_related("batch").order_by("-created_at")
-    )
-
-
-def mark_read(enrollment, user, *, request=None):
-    n = Reminder.objects.filter(enrollment=enrollment, read_at__isnull=True).exclude(status=ReminderStatus.SKIPPED).update(
-        read_at=timezone.now()
-    )
-    if n:
-        record("reminder_read", actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit)
     return n
 
 

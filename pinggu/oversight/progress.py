@@ -12,11 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pinggu.accounts import permissions
+from pinggu.campaigns.models import EnrollmentState, unit_sort_key
+from pinggu.campaigns.services import enrollment_record, iso_local
 from pinggu.evidence.models import ANSWERED_STATUSES, Evidence, EvidenceKind, Response, ResponseStatus
 from pinggu.frameworks.models import Checkpoint
-
-from .models import EnrollmentState, unit_sort_key
-from .services import enrollment_record, iso_local
 
 OVERDUE = "overdue"
 STATE_LABELS = {
@@ -56,10 +55,6 @@ class Row:
         if self.state == EnrollmentState.SUBMITTED and self.incomplete:
             return str(INCOMPLETE_LABEL)
         return str(STATE_LABELS[self.state])
-
-    @property
-    def percent(self):
-        return round(100 * self.done / self.total) if self.total else 0
 
     def as_api(self):
         return {

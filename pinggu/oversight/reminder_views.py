@@ -5,10 +5,10 @@ from django.views.decorators.http import require_POST
 
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
+from pinggu.campaigns.models import Campaign, ReminderBatch
 from pinggu.errors import DomainError
 
 from . import progress, reminders
-from .models import Campaign, ReminderBatch
 
 
 @require(permissions.can_send_reminders)
@@ -31,7 +31,7 @@ def remind(request, pk):
     preselected = set()
     if chosen_filter in reminders.FILTERS:
         preselected = {e.unit.code for e in reminders.select(campaign, filter=chosen_filter)}
-    return render(request, "campaigns/remind.html", {
+    return render(request, "oversight/remind.html", {
         "campaign": campaign, "rows": rows, "preselected": preselected, "filter": chosen_filter,
         "filters": reminders.FILTERS, "message": request.POST.get("message") or reminders.default_message(campaign),
         "batches": campaign.reminder_batches.all()[:10],
@@ -43,7 +43,7 @@ def batch_page(request, pk, batch):
     batch = get_object_or_404(ReminderBatch.objects.select_related("campaign"), pk=batch, campaign_id=pk)
     context = {"campaign": batch.campaign, "batch": batch, "counts": reminders.summary(batch),
                "items": batch.reminders.select_related("enrollment__unit")}
-    template = "campaigns/_reminder_results.html" if request.headers.get("HX-Request") else "campaigns/reminder_batch.html"
+    template = "oversight/_reminder_results.html" if request.headers.get("HX-Request") else "oversight/reminder_batch.html"
     return render(request, template, context)
 
 
