@@ -8,7 +8,6 @@ import pytest
 
 import pinggu
 from pinggu.accounts.models import AuditEvent
-from pinggu.campaigns import services as cs
 from pinggu.evidence import services
 from pinggu.evidence.models import Response, ResponseStatus
 from pinggu.evidence.services import EvidenceError, RESPONSE_TRANSITIONS, change_response_status
