@@ -327,33 +327,76 @@ def enroll(campaign, units, *, user=None, request=None):
 
 # --- Deadlines, reopening, extensions --------------------------------------------------
 
-def write_refusal(enrollment, now=None):
-    """Why this unit's materials can't be changed right now, or None when they can."""
+def write_window(*, campaign_state, opens_at, now, enrollment_state, deadline, extension_runs) -> str | None:
+    """THE write-window rule of a unit: None while its materials may change, else why not (a code).
+
+    Everything that asks "may this unit write now?" reads this one function: every write
+    (web, API, upload, 说明, submit) through write_refusal, the workspace's buttons, and the
+    dashboard's 逾期 (is_overdue). `deadline` is the unit's effective deadline (its extension if
+    later than the campaign's); `extension_runs`: an extension is granted and has not passed.
+    A unit returned (退回) after the deadline without an extension stays closed: a return gives
+    back the right to submit, not time; the organizer extends it too (the return form says so).
+    Issue 10's return rounds add their own due time and points here, nowhere else.
+    """
+    if campaign_state == CampaignState.DRAFT:
+        return "not_open"
+    if now > deadline:
+        return "deadline_passed"
+    # A closed campaign still takes changes from a unit whose extension runs.
+    if campaign_state != CampaignState.OPEN and not (campaign_state == CampaignState.CLOSED and extension_runs):
+        return "not_open_state"
+    if now < opens_at:
+        return "not_yet_open"
+    if enrollment_state == EnrollmentState.SUBMITTED:
+        return "submitted"
+    return None
+
+
+def window_of(enrollment, now=None) -> str | None:
+    """write_window for one enrollment (its campaign loaded)."""
     now = now or timezone.now()
+    return write_window(
+        campaign_state=enrollment.campaign.state, opens_at=enrollment.campaign.opens_at, now=now,
+        enrollment_state=enrollment.state, deadline=enrollment.effective_deadline,
+        extension_runs=enrollment.extended_deadline is not None and now <= enrollment.extended_deadline,
+    )
+
+
+def is_overdue(enrollment, now=None) -> bool:
+    """逾期 on the dashboard: the window closed on its deadline before the unit submitted.
+
+    A returned unit stays 已退回 past its deadline: the organizer returned it and extends it if needed.
+    """
+    return (enrollment.state in (EnrollmentState.NOT_STARTED, EnrollmentState.IN_PROGRESS)
+            and window_of(enrollment, now) == "deadline_passed")
+
+
+def write_refusal(enrollment, now=None):
+    """Why this unit's materials can't be changed right now (write_window, in words), or None when they can."""
+    now = now or timezone.now()
+    code = window_of(enrollment, now)
+    if code is None:
+        return None
     campaign = enrollment.campaign
     contact = campaign.contact_line
-    if campaign.state == CampaignState.DRAFT:
+    if code == "not_open":
         return CampaignError(_("本任务尚未开始报送。"), code="not_open", status=409)
-    deadline = enrollment.effective_deadline
-    if now > deadline:
+    if code == "deadline_passed":
+        deadline = enrollment.effective_deadline
         message = _("报送截止时间（%(d)s）已过，不能再修改。") % {"d": local_datetime(deadline)}
         if contact:
             message += _("如确需补报，请联系 %(c)s 申请延期。") % {"c": contact}
         return CampaignError(message, code="deadline_passed", status=410, deadline=iso_local(deadline))
-    extended = enrollment.extended_deadline is not None and now <= enrollment.extended_deadline
-    # A closed campaign still takes changes from a unit whose extension runs.
-    if campaign.state != CampaignState.OPEN and not (campaign.state == CampaignState.CLOSED and extended):
+    if code == "not_open_state":
         return CampaignError(
             _("本任务当前状态为“%(s)s”，不接受修改。") % {"s": campaign.get_state_display()}, code="not_open", status=409
         )
-    if now < campaign.opens_at:
+    if code == "not_yet_open":
         return CampaignError(_("报送将于 %(d)s 开始。") % {"d": local_datetime(campaign.opens_at)}, code="not_yet_open", status=409)
-    if enrollment.state == EnrollmentState.SUBMITTED:
-        message = _("本单位已确认报送，材料已锁定。")
-        if contact:
-            message += _("如需修改，请联系 %(c)s 退回。") % {"c": contact}
-        return CampaignError(message, code="submitted", status=409)
-    return None
+    message = _("本单位已确认报送，材料已锁定。")
+    if contact:
+        message += _("如需修改，请联系 %(c)s 退回。") % {"c": contact}
+    return CampaignError(message, code="submitted", status=409)
 
 
 def ensure_writable(enrollment, now=None):

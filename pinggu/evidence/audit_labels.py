@@ -9,6 +9,7 @@ from .models import ResponseStatus
 register_actions({
     "upload": _("上传文件"), "link": _("添加链接"), "note": _("填写说明"), "not_applicable": _("标记不适用"),
     "delete": _("删除材料"), "restore": _("恢复材料"), "download": _("下载材料"), "submit": _("确认报送"), "receipt": _("下载报送回执"),
+    "point_status": _("考核点状态变更"),
 })
 
 register_fields(

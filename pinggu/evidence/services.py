@@ -20,8 +20,10 @@ from pinggu.frameworks.services import load_tree
 from pinggu.lib.zipdir import MAX_ENTRIES
 
 from . import filetypes
-from .models import ANSWERED_STATUSES, Evidence, EvidenceKind, Response, ResponseStatus
+from .models import Evidence, EvidenceKind, Response, ResponseStatus
 from .orphans import discard_stored
+from .selectors import progress_of_statuses, unanswered_points
+from .signals import response_status_changed
 
 CHUNK = 1024 * 1024
 
@@ -90,11 +92,69 @@ def _save_response(response, user, locked, request=None):
     touch_enrollment(locked, user=user, request=request)
 
 
-def _refresh_status(response):
-    if response.status == ResponseStatus.NOT_APPLICABLE:
-        return
-    has_material = response.evidence.alive().exists() or bool(response.note.strip())
-    response.status = ResponseStatus.DONE if has_material else ResponseStatus.EMPTY
+# --- A point's status -------------------------------------------------------------------
+
+# Every write of Response.status goes through change_response_status, which reads this table.
+# 已退回 (RETURNED): a reviewer sent the point back for supplement (issue 10's return rounds). It is
+# not answered (ANSWERED_STATUSES) until the unit answers it again — uploads a file, adds a link,
+# saves a 说明 or marks it 不适用; deleting or restoring material leaves it returned, and a write that
+# leaves it without any material keeps it returned rather than quietly turning it into 未填报.
+RESPONSE_TRANSITIONS = {
+    ResponseStatus.EMPTY: {ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE, ResponseStatus.RETURNED},
+    ResponseStatus.DONE: {ResponseStatus.EMPTY, ResponseStatus.NOT_APPLICABLE, ResponseStatus.RETURNED},
+    ResponseStatus.NOT_APPLICABLE: {ResponseStatus.EMPTY, ResponseStatus.DONE, ResponseStatus.RETURNED},
+    ResponseStatus.RETURNED: {ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE},
+}
+
+
+def change_response_status(response: Response, to: str, *, user=None, reason: str = "", request=None,
+                           **details) -> Response:
+    """Move a point to `to`: lock its row, check the table, write the status, audit, signal.
+
+    Staying in the same status is no change (nothing recorded). `response` gets the new status;
+    the caller saves its other fields (说明, who and when) itself.
+    """
+    with transaction.atomic():
+        before = Response.objects.select_for_update().values_list("status", flat=True).get(pk=response.pk)
+        if to == before:
+            response.status = to
+            return response
+        if to not in RESPONSE_TRANSITIONS.get(before, ()):
+            raise EvidenceError(
+                _("考核点不能从“%(a)s”变为“%(b)s”。") % {"a": ResponseStatus(before).label, "b": ResponseStatus(to).label},
+                code="invalid_transition", status=409,
+            )
+        response.status = to
+        Response.objects.filter(pk=response.pk).update(status=to)
+        enrollment = response.enrollment
+        record("point_status", actor=user, request=request, obj=response, campaign=enrollment.campaign,
+               unit=enrollment.unit, checkpoint=response.checkpoint.code, before_status=before, status=to,
+               **({"reason": reason} if reason else {}), **details)
+        response_status_changed.send(sender=Response, response=response, before=before, after=to, user=user,
+                                     reason=reason)
+    return response
+
+
+def _has_material(response) -> bool:
+    return response.evidence.alive().exists() or bool(response.note.strip())
+
+
+def _status_after_write(response, *, answers: bool) -> str:
+    """The status material decides: 已填报 with material or a 说明, else 未填报 (or still 已退回).
+
+    `answers`: the write adds to the point (upload, link, 说明), so it answers a returned point.
+    不适用 stays until the unit clears it through set_response.
+    """
+    current = response.status
+    if current == ResponseStatus.NOT_APPLICABLE or (current == ResponseStatus.RETURNED and not answers):
+        return current
+    if _has_material(response):
+        return ResponseStatus.DONE
+    return ResponseStatus.RETURNED if current == ResponseStatus.RETURNED else ResponseStatus.EMPTY
+
+
+def _refresh_status(response, *, user, request=None, answers: bool):
+    change_response_status(response, _status_after_write(response, answers=answers), user=user, request=request)
 
 
 def _digest(fileobj):
@@ -179,7 +239,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
                 response=response, kind=EvidenceKind.FILE, file=stored, filename=name, file_type=ext,
                 size=size, sha256=sha256, crc32=crc32, note=(note or "").strip(), uploaded_by=user,
             )
-            _refresh_status(response)
+            _refresh_status(response, user=user, request=request, answers=True)
             _save_response(response, user, locked, request)
             record("upload", actor=user, request=request, obj=evidence, campaign=campaign, unit=enrollment.unit,
                    checkpoint=checkpoint.code, filename=name, size=size, sha256=sha256)
@@ -208,7 +268,7 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
             return existing, False
         evidence = Evidence.objects.create(response=response, kind=EvidenceKind.LINK, url=url, filename="",
                                            note=(note or "").strip(), uploaded_by=user)
-        _refresh_status(response)
+        _refresh_status(response, user=user, request=request, answers=True)
         _save_response(response, user, locked, request)
         record("link", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=checkpoint.code, url=url)
@@ -230,12 +290,14 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
         before = (response.status, response.note)
         response.note = note
         if status == ResponseStatus.NOT_APPLICABLE:
-            response.status = ResponseStatus.NOT_APPLICABLE
+            target = ResponseStatus.NOT_APPLICABLE
+        elif _has_material(response):
+            target = ResponseStatus.DONE
+        elif status == ResponseStatus.DONE:
+            raise EvidenceError(_("请先上传材料、添加链接或填写说明。"), code="nothing_to_submit")
         else:
-            response.status = ResponseStatus.EMPTY
-            _refresh_status(response)
-            if status == ResponseStatus.DONE and response.status == ResponseStatus.EMPTY:
-                raise EvidenceError(_("请先上传材料、添加链接或填写说明。"), code="nothing_to_submit")
+            target = ResponseStatus.RETURNED if response.status == ResponseStatus.RETURNED else ResponseStatus.EMPTY
+        change_response_status(response, target, user=user, request=request)
         _save_response(response, user, locked, request)
         action = "not_applicable" if response.status == ResponseStatus.NOT_APPLICABLE else "note"
         record(action, actor=user, request=request, obj=response, campaign=enrollment.campaign, unit=enrollment.unit,
@@ -258,7 +320,7 @@ def delete(evidence, *, user, request=None):
         evidence.save(update_fields=["deleted_at", "deleted_by"])
         if evidence.kind == EvidenceKind.FILE:
             Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") - evidence.size)
-        _refresh_status(response)
+        _refresh_status(response, user=user, request=request, answers=False)
         _save_response(response, user, locked, request)
         record("delete", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
@@ -281,21 +343,17 @@ def restore(evidence, *, user, request=None):
         evidence.save(update_fields=["deleted_at", "deleted_by"])
         if evidence.kind == EvidenceKind.FILE:
             Enrollment.objects.filter(pk=enrollment.pk).update(bytes_used=F("bytes_used") + evidence.size)
-        _refresh_status(response)
+        _refresh_status(response, user=user, request=request, answers=False)
         # A new revision for the workspace's cell (it ignores answers older than what it shows).
         response.updated_by, response.updated_at = user, timezone.now()
-        response.save(update_fields=["status", "updated_by", "updated_at"])
+        response.save(update_fields=["updated_by", "updated_at"])
         record("restore", actor=user, request=request, obj=evidence, campaign=enrollment.campaign, unit=enrollment.unit,
                checkpoint=response.checkpoint.code, filename=evidence.filename or evidence.url)
     return evidence
 
 
-def empty_points(enrollment):
-    """The points of the unit's checklist not answered yet (ANSWERED_STATUSES), in checklist order."""
-    answered = set(
-        Response.objects.filter(enrollment=enrollment, status__in=ANSWERED_STATUSES).values_list("checkpoint_id", flat=True)
-    )
-    return [cp for cp in Checkpoint.objects.filter(framework_id=enrollment.framework_id).order_by("position") if cp.pk not in answered]
+# The submit page's and the submit refusal's list (kept under its old name for callers).
+empty_points = unanswered_points
 
 
 def submit(enrollment, *, user, acknowledge_incomplete=False, request=None):
@@ -332,20 +390,17 @@ def checklist(enrollment, *, include_deleted=False):
     by_response = {}
     for item in evidence_qs.order_by("uploaded_at", "id"):
         by_response.setdefault(item.response_id, []).append(item)
-    total = done = 0
+    statuses = []
 
     def attach(nodes):
-        nonlocal total, done
         for node in nodes:
             for cp in node.checkpoint_list:
-                total += 1
                 cp.response = responses.get(cp.pk)
                 cp.status = cp.response.status if cp.response else ResponseStatus.EMPTY
                 cp.note = cp.response.note if cp.response else ""
                 cp.evidence_list = by_response.get(cp.response.pk, []) if cp.response else []
-                if cp.status in ANSWERED_STATUSES:
-                    done += 1
+                statuses.append(cp.status)
             attach(node.child_list)
 
     attach(roots)
-    return roots, {"done": done, "total": total}
+    return roots, progress_of_statuses(statuses, len(statuses)).as_dict()

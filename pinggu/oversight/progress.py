@@ -7,14 +7,15 @@ the counts are grouped in the database, never fetched per row.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pinggu.accounts import permissions
 from pinggu.campaigns.models import EnrollmentState, unit_sort_key
-from pinggu.campaigns.services import enrollment_record, iso_local
-from pinggu.evidence.models import ANSWERED_STATUSES, Evidence, EvidenceKind, Response, ResponseStatus
+from pinggu.campaigns.services import enrollment_record, is_overdue, iso_local
+from pinggu.evidence.models import Evidence, EvidenceKind, ResponseStatus
+from pinggu.evidence.selectors import is_answered, progress_for_many, statuses_for_many
 from pinggu.frameworks.models import Checkpoint
 
 OVERDUE = "overdue"
@@ -74,17 +75,7 @@ def rows(enrollments, *, now=None):
     now = now or timezone.now()
     enrollments = list(enrollments.select_related("unit__kind", "campaign", "returned_by", "extended_by"))
     ids = [e.pk for e in enrollments]
-    totals = dict(
-        Checkpoint.objects.filter(framework_id__in={e.framework_id for e in enrollments})
-        .values_list("framework_id").annotate(n=Count("id"))
-    )
-    answered = {
-        r["enrollment_id"]: r
-        for r in Response.objects.filter(enrollment_id__in=ids).values("enrollment_id").annotate(
-            done=Count("id", filter=Q(status__in=ANSWERED_STATUSES)),
-            na=Count("id", filter=Q(status=ResponseStatus.NOT_APPLICABLE)),
-        )
-    }
+    answered = progress_for_many(enrollments)
     files = {
         r["response__enrollment_id"]: r
         for r in Evidence.objects.alive().filter(response__enrollment_id__in=ids, kind=EvidenceKind.FILE)
@@ -93,16 +84,13 @@ def rows(enrollments, *, now=None):
     out = []
     for e in enrollments:
         deadline = e.effective_deadline
-        state = e.state
-        # A returned unit stays 已退回 past its deadline: the organizer returned it and extends it if needed.
-        if state in (EnrollmentState.NOT_STARTED, EnrollmentState.IN_PROGRESS) and now > deadline:
-            state = OVERDUE
-        counts = answered.get(e.pk, {})
+        state = OVERDUE if is_overdue(e, now) else e.state
+        counts = answered[e.pk]
         f = files.get(e.pk, {})
         out.append(Row(
             enrollment=e, unit_code=e.unit.code, unit_name=e.unit.name, kind=e.unit.kind.code, kind_name=e.unit.kind.name,
-            state=state, done=counts.get("done", 0), not_applicable=counts.get("na", 0),
-            total=totals.get(e.framework_id, 0), files=f.get("n", 0), bytes=f.get("size") or 0,
+            state=state, done=counts.answered, not_applicable=counts.not_applicable,
+            total=counts.total, files=f.get("n", 0), bytes=f.get("size") or 0,
             last_activity=e.last_activity_at, deadline=deadline, extended=e.extended_deadline is not None,
             extension_reason=e.extension_reason, incomplete=e.submitted_incomplete, sort_name=unit_sort_key(e.unit),
         ))
@@ -158,11 +146,7 @@ def matrices(items):
     for cp in Checkpoint.objects.filter(framework_id__in=by_framework).order_by("position"):
         cp.done_count = 0
         checkpoints.setdefault(cp.framework_id, []).append(cp)
-    statuses = {}
-    for enrollment_id, checkpoint_id, status in Response.objects.filter(
-        enrollment_id__in=[r.enrollment.pk for r in items]
-    ).values_list("enrollment_id", "checkpoint_id", "status"):
-        statuses[(enrollment_id, checkpoint_id)] = status
+    statuses = statuses_for_many(r.enrollment.pk for r in items)
     out = []
     for framework_id, units in by_framework.items():
         cps = checkpoints.get(framework_id, [])
@@ -170,7 +154,7 @@ def matrices(items):
         for r in units:
             line = [statuses.get((r.enrollment.pk, cp.pk), ResponseStatus.EMPTY) for cp in cps]
             for cp, status in zip(cps, line):
-                if status in ANSWERED_STATUSES:
+                if is_answered(status):
                     cp.done_count += 1
             grid.append((r, line))
         out.append(Matrix(kind_name=units[0].kind_name, checkpoints=cps, units=grid))

@@ -19,10 +19,10 @@ from pinggu.accounts.audit import record
 from pinggu.campaigns.models import EnrollmentState, Reminder, ReminderBatch, ReminderStatus
 from pinggu.campaigns.notices import unit_addresses
 from pinggu.campaigns.services import CampaignError
+from pinggu.evidence.selectors import progress_for_many
 from pinggu.lib.address import login_url
 from pinggu.lib.dates import local_datetime
 
-from . import progress
 from .tasks import send_reminders
 
 FILTERS = {
@@ -43,9 +43,9 @@ def select(campaign, *, unit_codes=None, filter=None):
     if filter == "not_submitted":
         return list(enrollments.exclude(state=EnrollmentState.SUBMITTED))
     if filter == "has_empty":
-        rows = progress.rows(campaign.enrollments.all())
-        keep = {r.enrollment.pk for r in rows if r.done < r.total}
-        return [e for e in enrollments if e.pk in keep]
+        chosen = list(enrollments)
+        counts = progress_for_many(chosen)
+        return [e for e in chosen if not counts[e.pk].complete]
     if filter:
         raise CampaignError(_("未知的筛选方式“%(f)s”，可选 not_submitted 或 has_empty。") % {"f": filter}, code="invalid_filter")
     codes = list(unit_codes or [])
