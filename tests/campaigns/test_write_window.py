@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from pinggu.campaigns import progress
+from pinggu.oversight import progress
 from pinggu.campaigns import services as cs
 from pinggu.campaigns.models import CampaignState, EnrollmentState
 from pinggu.evidence import services

@@ -12,7 +12,7 @@ import pytest
 from lxml import html
 from openpyxl import load_workbook
 
-from pinggu.campaigns import reminders
+from pinggu.oversight import reminders
 from pinggu.evidence import selectors, services
 from pinggu.evidence.models import Response, ResponseStatus
 from pinggu.frameworks.models import Checkpoint
