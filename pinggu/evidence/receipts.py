@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from pinggu.accounts.models import AuditEvent
 from pinggu.campaigns.models import Enrollment, EnrollmentState
 from pinggu.frameworks.services import load_tree
+from pinggu.frameworks.tree import PointNode
 
 from .models import Evidence, EvidenceKind, Response, ResponseStatus
 from .services import EvidenceError
@@ -111,27 +112,25 @@ def receipt(enrollment: Enrollment) -> Receipt:
     labels = dict(ResponseStatus.choices)
     points: list[ReceiptPoint] = []
 
-    def walk(nodes, path):
-        for node in nodes:
-            here = (*path, node.title)
-            for cp in node.checkpoint_list:
-                response = responses.get(cp.pk)
-                status = response.status if response else ResponseStatus.EMPTY
-                note = response.note if response else ""
-                items = evidence.get(response.pk, []) if response else []
-                points.append(ReceiptPoint(
-                    code=cp.code, title=cp.text, indicators=here, status=status, status_label=str(labels[status]),
-                    note="" if status == ResponseStatus.NOT_APPLICABLE else note,
-                    not_applicable_reason=note if status == ResponseStatus.NOT_APPLICABLE else "",
-                    files=tuple(ReceiptFile(name=e.filename, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
-                                            uploaded_by=_who(e.uploaded_by), evidence_id=e.pk)
-                                for e in items if e.kind == EvidenceKind.FILE),
-                    links=tuple(ReceiptLink(url=e.url, added_at=e.uploaded_at, added_by=_who(e.uploaded_by))
-                                for e in items if e.kind == EvidenceKind.LINK),
-                ))
-            walk(node.child_list, here)
-
-    walk(load_tree(enrollment.framework), ())
+    for step in load_tree(enrollment.framework).walk():
+        cp = step.node
+        if not isinstance(cp, PointNode):
+            continue
+        here = tuple(ind.title for ind in step.path)
+        response = responses.get(cp.pk)
+        status = response.status if response else ResponseStatus.EMPTY
+        note = response.note if response else ""
+        items = evidence.get(response.pk, []) if response else []
+        points.append(ReceiptPoint(
+            code=cp.code, title=cp.text, indicators=here, status=status, status_label=str(labels[status]),
+            note="" if status == ResponseStatus.NOT_APPLICABLE else note,
+            not_applicable_reason=note if status == ResponseStatus.NOT_APPLICABLE else "",
+            files=tuple(ReceiptFile(name=e.filename, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
+                                    uploaded_by=_who(e.uploaded_by), evidence_id=e.pk)
+                        for e in items if e.kind == EvidenceKind.FILE),
+            links=tuple(ReceiptLink(url=e.url, added_at=e.uploaded_at, added_by=_who(e.uploaded_by))
+                        for e in items if e.kind == EvidenceKind.LINK),
+        ))
     campaign, unit = enrollment.campaign, enrollment.unit
     content = {
         "campaign_id": campaign.pk, "campaign_title": campaign.title, "unit_code": unit.code, "unit_name": unit.name,

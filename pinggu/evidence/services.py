@@ -3,6 +3,7 @@
 import hashlib
 import uuid
 import zlib
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.files.storage import default_storage
@@ -17,6 +18,7 @@ from pinggu.campaigns.models import Enrollment, EnrollmentState
 from pinggu.campaigns.services import CampaignError, change_enrollment_state, ensure_writable, touch_enrollment
 from pinggu.frameworks.models import Checkpoint
 from pinggu.frameworks.services import load_tree
+from pinggu.frameworks.tree import Node, PointNode, Tree
 from pinggu.lib.zipdir import MAX_ENTRIES
 
 from . import filetypes
@@ -322,30 +324,55 @@ def submit(enrollment, *, user, acknowledge_incomplete=False, request=None):
     return empty
 
 
-def checklist(enrollment, *, include_deleted=False):
-    """The unit's checklist tree with each point's response and evidence attached (four queries)."""
-    roots = load_tree(enrollment.framework)
+@dataclass(frozen=True)
+class PointEntry:
+    """One point of a unit's checklist with what the unit gave for it."""
+
+    point: PointNode
+    response: Response | None
+    evidence_list: list[Evidence]
+
+    @property
+    def code(self) -> str:
+        return self.point.code
+
+    @property
+    def status(self) -> str:
+        return self.response.status if self.response else ResponseStatus.EMPTY
+
+    @property
+    def note(self) -> str:
+        return self.response.note if self.response else ""
+
+
+@dataclass(frozen=True)
+class Checklist:
+    tree: Tree
+    points: dict[str, PointEntry]  # by point code, in walk order
+    counts: dict[Node, tuple[int, int]]  # (answered, total) points under every node, from Tree.roll_up
+
+    @property
+    def progress(self) -> dict[str, int]:
+        done = sum(self.counts[root][0] for root in self.tree.roots)
+        return {"done": done, "total": len(self.points)}
+
+
+def checklist(enrollment: Enrollment, *, include_deleted: bool = False) -> Checklist:
+    """The unit's checklist: the framework's tree with each point's response and evidence (four queries)."""
+    tree = load_tree(enrollment.framework)
     responses = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
     evidence_qs = Evidence.objects.filter(response__enrollment=enrollment).select_related("uploaded_by", "deleted_by")
     if not include_deleted:
         evidence_qs = evidence_qs.alive()
-    by_response = {}
+    by_response: dict[int, list[Evidence]] = {}
     for item in evidence_qs.order_by("uploaded_at", "id"):
         by_response.setdefault(item.response_id, []).append(item)
-    total = done = 0
-
-    def attach(nodes):
-        nonlocal total, done
-        for node in nodes:
-            for cp in node.checkpoint_list:
-                total += 1
-                cp.response = responses.get(cp.pk)
-                cp.status = cp.response.status if cp.response else ResponseStatus.EMPTY
-                cp.note = cp.response.note if cp.response else ""
-                cp.evidence_list = by_response.get(cp.response.pk, []) if cp.response else []
-                if cp.status in ANSWERED_STATUSES:
-                    done += 1
-            attach(node.child_list)
-
-    attach(roots)
-    return roots, {"done": done, "total": total}
+    points = {}
+    for cp in tree.points():
+        response = responses.get(cp.pk)
+        points[cp.code] = PointEntry(cp, response, by_response.get(response.pk, []) if response else [])
+    counts = tree.roll_up(
+        lambda cp: (int(points[cp.code].status in ANSWERED_STATUSES), 1),
+        lambda _ind, below: (sum(v[0] for _n, v in below), sum(v[1] for _n, v in below)),
+    )
+    return Checklist(tree=tree, points=points, counts=counts)

@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max
@@ -13,6 +14,7 @@ from pinggu.accounts.audit import record
 
 from . import schema
 from .models import Checkpoint, Framework, Indicator, Status, UnitKind
+from .tree import Tree
 
 
 class FrameworkError(Exception):
@@ -176,57 +178,17 @@ def _store_tree(framework, indicators):
     Checkpoint.objects.bulk_create(checkpoints)
 
 
-def load_tree(framework):
-    """The framework as nested Indicator objects with `.child_list` and `.checkpoint_list` (two queries)."""
-    indicators = list(framework.indicators.order_by("position"))
-    checkpoints = list(framework.checkpoints.order_by("position"))
-    by_id = {}
-    roots = []
-    for ind in indicators:
-        ind.child_list = []
-        ind.checkpoint_list = []
-        by_id[ind.pk] = ind
-    for ind in indicators:
-        if ind.parent_id is None:
-            roots.append(ind)
-        else:
-            by_id[ind.parent_id].child_list.append(ind)
-    for cp in checkpoints:
-        by_id[cp.indicator_id].checkpoint_list.append(cp)
-    return roots
+def load_tree(framework: Framework) -> Tree:
+    """The framework's typed tree (two queries: indicators, points)."""
+    return Tree.from_models(framework)
 
 
-def to_dict(framework):
-    """The framework in its portable shape (the JSON/YAML export and the API detail)."""
+def to_dict(framework: Framework, *, rule_ids: bool = False) -> dict[str, Any]:
+    """The framework in its portable shape (the JSON/YAML export and the API detail).
+
+    `rule_ids` adds each deduction rule's stable key ("C01#0") for the API; the files leave it out.
+    """
     n = schema.out_number
-
-    def indicator(ind):
-        return {
-            "code": ind.code,
-            "numbering": ind.numbering,
-            "level": ind.level,
-            "title": ind.title,
-            "weight": n(ind.weight),
-            "points": n(ind.points),
-            "deduction_cap": n(ind.deduction_cap),
-            "note": ind.note,
-            "children": [indicator(c) for c in ind.child_list],
-            "checkpoints": [
-                {
-                    "code": cp.code,
-                    "text": cp.text,
-                    "points": n(cp.points),
-                    "weight": n(cp.weight),
-                    "sampling": cp.sampling,
-                    "hint": cp.hint,
-                    "deduction_rules": cp.deduction_rules,
-                    "bonus": cp.is_bonus,
-                    "veto": cp.is_veto,
-                }
-                for cp in ind.checkpoint_list
-            ],
-        }
-
     return {
         "code": framework.code,
         "name": framework.name,
@@ -239,7 +201,7 @@ def to_dict(framework):
         "grade_bands": framework.grade_bands,
         "levels": framework.level_names,
         "description": framework.description,
-        "indicators": [indicator(root) for root in load_tree(framework)],
+        "indicators": load_tree(framework).to_dicts(n, rule_ids=rule_ids),
     }
 
 

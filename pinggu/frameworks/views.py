@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 import uuid
 from pathlib import PurePath
 
@@ -18,6 +19,7 @@ from pinggu.accounts.decorators import require
 from . import exports, importing, services
 from .forms import ImportForm
 from .layout import grid
+from .tree import Tree
 
 _SESSION_KEY = "framework_import"
 EXPORT_TYPES = {
@@ -71,17 +73,9 @@ def framework_detail(request, code):
 
 
 def _counts(data):
-    levels, checkpoints = {}, 0
-
-    def walk(nodes):
-        nonlocal checkpoints
-        for node in nodes:
-            levels[node["level"]] = levels.get(node["level"], 0) + 1
-            checkpoints += len(node["checkpoints"])
-            walk(node["children"])
-
-    walk(data["indicators"])
-    return {"levels": sorted(levels.items()), "checkpoints": checkpoints}
+    tree = Tree.from_dict(data["indicators"])
+    levels = Counter(ind.level for ind in tree.indicators())
+    return {"levels": sorted(levels.items()), "checkpoints": len(tree.points())}
 
 
 @require(permissions.can_view_frameworks)
