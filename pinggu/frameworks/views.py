@@ -92,8 +92,9 @@ def framework_export(request, code, fmt):
 
 
 def render_export(framework, fmt):
-    """The bytes of one export format (shared with the CLI)."""
-    data = services.to_dict(framework)
+    """The bytes of one export format (shared with the CLI). JSON is the API's shape, rule ids included
+    (the importer ignores them); the other formats are documents to edit and carry none."""
+    data = services.to_dict(framework, rule_ids=fmt == "json")
     if fmt == "xlsx":
         return exports.to_xlsx(data)
     if fmt == "docx":
