@@ -12,7 +12,6 @@ from . import audit
 from .models import AuditEvent
 
 
-
 def filtered(*, campaign=None, unit=None, action=None, since=None, until=None):
     events = AuditEvent.objects.select_related("campaign", "unit").order_by("-at", "-id")
     if campaign:

@@ -14,12 +14,19 @@ from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import Role
 from pinggu.errors import DomainError
-from pinggu.lib.dates import cn_datetime, local_datetime  # noqa: F401  (cn_datetime: the old import path)
 from pinggu.frameworks.models import Framework, UnitKind
+from pinggu.lib.dates import cn_datetime, local_datetime  # noqa: F401  (cn_datetime: the old import path)
 from pinggu.textlimits import bounded, max_length
 
 from .models import (
-    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit,
+    MAX_SORT_KEY,
+    Campaign,
+    CampaignFramework,
+    CampaignState,
+    Enrollment,
+    EnrollmentState,
+    EvaluatorAssignment,
+    Unit,
 )
 from .signals import campaign_state_changed, enrollment_state_changed
 from .tasks import send_notice

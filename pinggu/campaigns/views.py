@@ -15,11 +15,11 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.accounts.models import Role, User
 from pinggu.errors import DomainError
-from pinggu.lib.address import login_url
 from pinggu.evidence.models import Evidence
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
 from pinggu.frameworks.views import EXPORT_TYPES
+from pinggu.lib.address import login_url
 
 from . import lookups, notice, progress, services
 from .forms import CampaignForm, ExtensionForm, ReasonForm

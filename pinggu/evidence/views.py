@@ -16,9 +16,9 @@ from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, reminders
 from pinggu.campaigns.models import EnrollmentState
 from pinggu.campaigns.services import CampaignError, campaign_actions, write_refusal
-from pinggu.lib.dates import local_datetime
 from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks.layout import grid
+from pinggu.lib.dates import local_datetime
 
 from . import filetypes, receipt_docx, receipts, services
 from .downloads import file_response, visible_evidence

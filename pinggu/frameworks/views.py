@@ -1,6 +1,6 @@
 import json
-from collections import Counter
 import uuid
+from collections import Counter
 from pathlib import PurePath
 
 from django.conf import settings

@@ -34,8 +34,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from lxml import etree
-
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -43,6 +41,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from lxml import etree
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -309,7 +308,7 @@ def markdown_blocks(text):
         lines = [line.strip() for line in chunk.splitlines() if line.strip()]
         current = []
 
-        def flush():
+        def flush(current=current):  # bound now: the list of this chunk
             if current:
                 joined = current[0]
                 for line in current[1:]:
