@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,7 +105,7 @@ def receipt(enrollment: Enrollment) -> Receipt:
     """The unit's receipt for its last submission; refused while the unit has not submitted."""
     if enrollment.state != EnrollmentState.SUBMITTED or enrollment.submitted_at is None:
         raise EvidenceError(_("该单位尚未报送，还没有报送回执。"), code="not_submitted", status=404)
-    responses = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
+    responses: dict[int | None, Response] = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
     evidence: dict[int, list[Evidence]] = {}
     for item in (Evidence.objects.alive().filter(response__enrollment=enrollment)
                  .select_related("uploaded_by").order_by("uploaded_at", "id")):
@@ -132,7 +133,7 @@ def receipt(enrollment: Enrollment) -> Receipt:
                         for e in items if e.kind == EvidenceKind.LINK),
         ))
     campaign, unit = enrollment.campaign, enrollment.unit
-    content = {
+    content: dict[str, Any] = {
         "campaign_id": campaign.pk, "campaign_title": campaign.title, "unit_code": unit.code, "unit_name": unit.name,
         "submitter": _submitter(enrollment), "submitted_at": enrollment.submitted_at,
         # The label is a translation of the status: left out so the fingerprint does not depend on the language.

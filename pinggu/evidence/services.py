@@ -360,7 +360,7 @@ class Checklist:
 def checklist(enrollment: Enrollment, *, include_deleted: bool = False) -> Checklist:
     """The unit's checklist: the framework's tree with each point's response and evidence (four queries)."""
     tree = load_tree(enrollment.framework)
-    responses = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
+    responses: dict[int | None, Response] = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
     evidence_qs = Evidence.objects.filter(response__enrollment=enrollment).select_related("uploaded_by", "deleted_by")
     if not include_deleted:
         evidence_qs = evidence_qs.alive()
