@@ -76,7 +76,7 @@ def add_evidence(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code:
             raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
         if not isinstance(body, dict) or not body.get("url"):
             raise ApiError(400, "url_required", _("请上传文件（multipart 字段 file）或提供 JSON {url, note}。"))
-        item, created = services.add_link(enrollment, checkpoint_code, body.get("url"), user=request.auth,
+        item, created = services.add_link(enrollment, checkpoint_code, body["url"], user=request.auth,
                                           note=str(body.get("note") or ""), request=request)
     return Status(201 if created else 200, {**evidence_out(item), "duplicate": not created})
 

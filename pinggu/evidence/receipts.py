@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pinggu.accounts.models import AuditEvent
+from pinggu.accounts.models import AuditEvent, User
 from pinggu.campaigns.models import Enrollment, EnrollmentState
 from pinggu.frameworks.services import load_tree
 from pinggu.frameworks.tree import PointNode
@@ -79,7 +79,7 @@ class Receipt:
         return sum(1 for p in self.points if p.status != ResponseStatus.EMPTY)
 
 
-def _who(user) -> str:
+def _who(user: User | None) -> str:
     return str(user) if user is not None else ""
 
 
@@ -91,9 +91,9 @@ def _submitter(enrollment: Enrollment) -> str:
     return _who(event.actor) if event.actor else event.actor_name
 
 
-def canonical(receipt_fields: dict) -> bytes:
+def canonical(receipt_fields: dict[str, Any]) -> bytes:
     """The bytes the fingerprint is taken over: sorted keys, times in ISO 8601 with their offset."""
-    def default(value):
+    def default(value: object) -> str:
         if isinstance(value, datetime):
             return timezone.localtime(value).isoformat()
         raise TypeError(type(value))

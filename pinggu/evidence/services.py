@@ -4,17 +4,21 @@ import hashlib
 import uuid
 import zlib
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
-from pinggu.campaigns.models import Enrollment, EnrollmentState
+from pinggu.accounts.models import User
+from pinggu.campaigns.models import Campaign, Enrollment, EnrollmentState
 from pinggu.campaigns.services import CampaignError, change_enrollment_state, ensure_writable, touch_enrollment
 from pinggu.frameworks.models import Checkpoint
 from pinggu.frameworks.services import load_tree
@@ -32,14 +36,15 @@ class EvidenceError(CampaignError):
     pass
 
 
-def _human(size):
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+def _human(size: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
+    return f"{size:.1f} GB"
 
 
-def display_name(name):
+def display_name(name: str | None) -> str:
     """The user's file name, kept for display: control characters removed, never empty."""
     cleaned = "".join(ch for ch in (name or "") if ch.isprintable()).strip()
     cleaned = cleaned.replace("/", "／").replace("\\", "＼")
@@ -48,7 +53,7 @@ def display_name(name):
     return cleaned[:400]
 
 
-def ensure_can_edit(user, enrollment) -> None:
+def ensure_can_edit(user: User, enrollment: Enrollment) -> None:
     """Permission first, then the write window: a refusal names the real reason, whatever the body."""
     if not permissions.can_edit_enrollment(user, enrollment):
         raise EvidenceError(_("没有权限修改该单位的材料。"), code="forbidden", status=403)
@@ -71,35 +76,35 @@ def _lock_writable(enrollment: Enrollment) -> Enrollment:
     return locked
 
 
-def _checkpoint(enrollment, checkpoint_code):
+def _checkpoint(enrollment: Enrollment, checkpoint_code: str) -> Checkpoint:
     checkpoint = Checkpoint.objects.filter(framework_id=enrollment.framework_id, code=checkpoint_code).first()
     if checkpoint is None:
         raise EvidenceError(_("考核点“%(c)s”不在该单位的清单中。") % {"c": checkpoint_code}, code="not_found", status=404)
     return checkpoint
 
 
-def _response_for_update(enrollment, checkpoint):
+def _response_for_update(enrollment: Enrollment, checkpoint: Checkpoint) -> Response:
     response, _created = Response.objects.get_or_create(enrollment=enrollment, checkpoint=checkpoint)
     # Lock the row: concurrent uploads to one point queue here (PostgreSQL; SQLite
     # already holds its single write lock for the whole transaction).
     return Response.objects.select_for_update().get(pk=response.pk)
 
 
-def _save_response(response, user, locked, request=None):
+def _save_response(response: Response, user: User, locked: Enrollment, request: HttpRequest | None = None) -> None:
     """Store a changed response with who changed it, and mark the unit (`locked`: its locked row) active."""
     response.updated_by, response.updated_at = user, timezone.now()
     response.save()
     touch_enrollment(locked, user=user, request=request)
 
 
-def _refresh_status(response):
+def _refresh_status(response: Response) -> None:
     if response.status == ResponseStatus.NOT_APPLICABLE:
         return
     has_material = response.evidence.alive().exists() or bool(response.note.strip())
     response.status = ResponseStatus.DONE if has_material else ResponseStatus.EMPTY
 
 
-def _digest(fileobj):
+def _digest(fileobj: IO[bytes]) -> tuple[str, int, int]:
     sha, crc, size = hashlib.sha256(), 0, 0
     fileobj.seek(0)
     for chunk in iter(lambda: fileobj.read(CHUNK), b""):
@@ -114,7 +119,7 @@ def _digest(fileobj):
 ENVELOPE_BYTES = 64 * 1024
 
 
-def oversized_request_refusal(campaign, content_length: int) -> EvidenceError | None:
+def oversized_request_refusal(campaign: Campaign, content_length: int) -> EvidenceError | None:
     """A request body too large for any file this campaign accepts (checked on Content-Length, before reading)."""
     if content_length > campaign.max_file_bytes + ENVELOPE_BYTES:
         return EvidenceError(
@@ -123,7 +128,9 @@ def oversized_request_refusal(campaign, content_length: int) -> EvidenceError | 
     return None
 
 
-def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None):
+def add_file(
+    enrollment: Enrollment, checkpoint_code: str, upload: File, *, user: User, note: str = "", request: HttpRequest | None = None,
+) -> tuple[Evidence, bool]:
     """Store one uploaded file as evidence. Returns (evidence, created); created is False for a duplicate."""
     ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
@@ -193,7 +200,9 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
     return evidence, True
 
 
-def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
+def add_link(
+    enrollment: Enrollment, checkpoint_code: str, url: str, *, user: User, note: str = "", request: HttpRequest | None = None,
+) -> tuple[Evidence, bool]:
     ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     url = (url or "").strip()
@@ -217,7 +226,9 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
     return evidence, True
 
 
-def set_response(enrollment, checkpoint_code, *, status, note="", user, request=None):
+def set_response(
+    enrollment: Enrollment, checkpoint_code: str, *, status: str, note: str = "", user: User, request: HttpRequest | None = None,
+) -> Response:
     """Write the 说明, or mark the point 不适用 (a reason is required), or clear that mark."""
     ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
@@ -245,7 +256,7 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
     return response
 
 
-def delete(evidence, *, user, request=None):
+def delete(evidence: Evidence, *, user: User, request: HttpRequest | None = None) -> Evidence:
     enrollment = evidence.response.enrollment
     ensure_can_edit(user, enrollment)
     if evidence.deleted_at:
@@ -267,7 +278,7 @@ def delete(evidence, *, user, request=None):
     return evidence
 
 
-def restore(evidence, *, user, request=None):
+def restore(evidence: Evidence, *, user: User, request: HttpRequest | None = None) -> Evidence:
     if not permissions.can_view_deleted_evidence(user):
         raise EvidenceError(_("只有组织单位可以恢复已删除的材料。"), code="forbidden", status=403)
     if not evidence.deleted_at:
@@ -292,7 +303,7 @@ def restore(evidence, *, user, request=None):
     return evidence
 
 
-def empty_points(enrollment):
+def empty_points(enrollment: Enrollment) -> list[Checkpoint]:
     """The points of the unit's checklist not answered yet (ANSWERED_STATUSES), in checklist order."""
     answered = set(
         Response.objects.filter(enrollment=enrollment, status__in=ANSWERED_STATUSES).values_list("checkpoint_id", flat=True)
@@ -300,7 +311,7 @@ def empty_points(enrollment):
     return [cp for cp in Checkpoint.objects.filter(framework_id=enrollment.framework_id).order_by("position") if cp.pk not in answered]
 
 
-def submit(enrollment, *, user, acknowledge_incomplete=False, request=None):
+def submit(enrollment: Enrollment, *, user: User, acknowledge_incomplete: bool = False, request: HttpRequest | None = None) -> list[Checkpoint]:
     """确认报送: lock the workspace. Returns the points left empty.
 
     With points still empty the submitter must say so (acknowledge_incomplete): otherwise a refusal

@@ -1,11 +1,15 @@
 """Framework rules: import, publish, version, delete. Views, API and CLI call these."""
 
+from __future__ import annotations
+
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
@@ -16,18 +20,21 @@ from . import schema
 from .models import Checkpoint, Framework, Indicator, Status, UnitKind
 from .tree import Tree
 
+if TYPE_CHECKING:
+    from pinggu.accounts.models import User
+
 
 class FrameworkError(Exception):
     """A refused change, with a message for the user and a machine-readable code."""
 
-    def __init__(self, message, code="invalid", problems=None):
+    def __init__(self, message: str, code: str = "invalid", problems: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.problems = problems or []
 
 
-def unit_kind_map():
+def unit_kind_map() -> dict[str, str]:
     mapping = {}
     for kind in UnitKind.objects.ensure_defaults():
         mapping[kind.code] = kind.code
@@ -38,7 +45,7 @@ def unit_kind_map():
 _FULL_PINYIN_UP_TO = 20  # letters; a longer name is shortened to its initials
 
 
-def readable_code(name, year=None, taken=()):
+def readable_code(name: str | None, year: int | None = None, taken: Iterable[str] = ()) -> str:
     """A framework code from its name and year when the file gives none: 榆林县级清单, 2020 -> yulinxianjiqingdan-2020.
 
     Pinyin syllables in full when short (榆林 -> yulin), initials when the name is long
@@ -48,7 +55,7 @@ def readable_code(name, year=None, taken=()):
     text = str(name or "")
     if year:
         text = re.sub(rf"{year}\s*年?", " ", text)
-    pieces = lazy_pinyin(text, errors=lambda s: [" " + s + " "])
+    pieces = lazy_pinyin(text, errors=lambda s: [" " + s + " "])  # type: ignore[arg-type,return-value]  # a list is allowed
     short = sum(len(p) for p in pieces if not p.startswith(" ")) <= _FULL_PINYIN_UP_TO
     words, current = [], ""
     for piece in pieces:
@@ -71,7 +78,7 @@ def readable_code(name, year=None, taken=()):
     return code
 
 
-def check(data):
+def check(data: dict[str, Any]) -> dict[str, Any]:
     """Validate a framework dict; raise FrameworkError listing every problem."""
     clean, problems = schema.validate(data, unit_kind_map())
     if problems:
@@ -80,7 +87,10 @@ def check(data):
 
 
 @transaction.atomic
-def create_framework(data, *, user=None, request=None, source_name="", force_status=None, audit=None):
+def create_framework(
+    data: dict[str, Any], *, user: User | None = None, request: HttpRequest | None = None, source_name: str = "",
+    force_status: str | None = None, audit: dict[str, Any] | None = None,
+) -> Framework:
     """Store a validated framework dict as a new version of its code.
 
     The stored version is the one in the data unless that version of the code
@@ -118,13 +128,13 @@ def create_framework(data, *, user=None, request=None, source_name="", force_sta
     return framework
 
 
-def _store_tree(framework, indicators):
+def _store_tree(framework: Framework, indicators: list[dict[str, Any]]) -> None:
     """Insert the tree with one bulk insert per depth, not one query per node."""
     counter = {"indicator": 0, "checkpoint": 0}
-    by_depth = []  # [(node_dict, parent_dict_or_None)] per depth
-    ordered = []
+    by_depth: list[list[tuple[dict[str, Any], dict[str, Any] | None]]] = []  # (node, parent) per depth
+    ordered: list[dict[str, Any]] = []
 
-    def visit(nodes, parent, depth):
+    def visit(nodes: list[dict[str, Any]], parent: dict[str, Any] | None, depth: int) -> None:
         for node in nodes:
             counter["indicator"] += 1
             node["_position"] = counter["indicator"]
@@ -205,7 +215,7 @@ def to_dict(framework: Framework, *, rule_ids: bool = False) -> dict[str, Any]:
     }
 
 
-def clean_to_portable(clean):
+def clean_to_portable(clean: Any) -> Any:
     """A validated dict in the exported form (numbers as int/float), for comparisons."""
     if isinstance(clean, dict):
         return {k: clean_to_portable(v) for k, v in clean.items() if not k.startswith("_")}
@@ -216,12 +226,12 @@ def clean_to_portable(clean):
     return clean
 
 
-def frameworks_for_listing(include_all_versions=False):
+def frameworks_for_listing(include_all_versions: bool = False) -> QuerySet[Any]:  # Frameworks with checkpoint_count
     qs = Framework.objects.alive() if include_all_versions else Framework.objects.latest_versions()
     return qs.select_related("unit_kind").annotate(checkpoint_count=Count("checkpoints")).order_by("-year", "code", "-version")
 
 
-def get_framework(code, version=None):
+def get_framework(code: str, version: int | None = None) -> Framework | None:
     """The requested version, or the newest one; None if there is none."""
     qs = Framework.objects.alive().select_related("unit_kind").filter(code=code)
     if version is not None:
@@ -229,7 +239,7 @@ def get_framework(code, version=None):
     return qs.order_by("-version").first()
 
 
-def publish(framework, *, user=None, request=None):
+def publish(framework: Framework, *, user: User | None = None, request: HttpRequest | None = None) -> Framework:
     if framework.is_published:
         raise FrameworkError(_("该版本已发布。"), code="already_published")
     framework.status = Status.PUBLISHED
@@ -240,7 +250,7 @@ def publish(framework, *, user=None, request=None):
 
 
 @transaction.atomic
-def new_version(framework, *, user=None, request=None):
+def new_version(framework: Framework, *, user: User | None = None, request: HttpRequest | None = None) -> Framework:
     """Copy a framework into a new draft version: the only way to change a published one."""
     data = to_dict(framework)
     latest = Framework.objects.filter(code=framework.code).aggregate(v=Max("version"))["v"]
@@ -249,12 +259,12 @@ def new_version(framework, *, user=None, request=None):
     return create_framework(data, user=user, request=request, source_name=_("复制自 v%(v)d") % {"v": framework.version})
 
 
-def in_use(framework):
+def in_use(framework: Framework) -> bool:
     """Whether any campaign uses this framework version (then it can't be deleted)."""
     return framework.campaign_uses.exists()
 
 
-def delete(framework, *, user=None, request=None):
+def delete(framework: Framework, *, user: User | None = None, request: HttpRequest | None = None) -> None:
     if in_use(framework):
         raise FrameworkError(_("该指标体系已被评估任务使用，不能删除。"), code="in_use")
     framework.deleted_at = timezone.now()
