@@ -18,7 +18,7 @@ from pinggu.accounts.audit import record
 
 from . import schema
 from .models import Checkpoint, Framework, Indicator, Status, UnitKind
-from .tree import Tree
+from .tree import IndicatorNode, PointNode, Tree
 
 if TYPE_CHECKING:
     from pinggu.accounts.models import User
@@ -120,7 +120,7 @@ def create_framework(
         created_by=user if user is not None and user.pk else None,
         published_at=timezone.now() if status == Status.PUBLISHED else None,
     )
-    _store_tree(framework, clean["indicators"])
+    _store_tree(framework, Tree.from_dict(clean["indicators"]))
     record(
         "framework_import", actor=user, request=request, obj=framework,
         code=code, version=version, source=source_name, status=status, **(audit or {}),
@@ -128,63 +128,32 @@ def create_framework(
     return framework
 
 
-def _store_tree(framework: Framework, indicators: list[dict[str, Any]]) -> None:
-    """Insert the tree with one bulk insert per depth, not one query per node."""
-    counter = {"indicator": 0, "checkpoint": 0}
-    by_depth: list[list[tuple[dict[str, Any], dict[str, Any] | None]]] = []  # (node, parent) per depth
-    ordered: list[dict[str, Any]] = []
-
-    def visit(nodes: list[dict[str, Any]], parent: dict[str, Any] | None, depth: int) -> None:
-        for node in nodes:
-            counter["indicator"] += 1
-            node["_position"] = counter["indicator"]
-            while len(by_depth) <= depth:
-                by_depth.append([])
-            by_depth[depth].append((node, parent))
-            ordered.append(node)
-            visit(node["children"], node, depth + 1)
-
-    visit(indicators, None, 0)
-    for level_nodes in by_depth:
-        objs = [
-            Indicator(
-                framework=framework,
-                parent=parent["_obj"] if parent else None,
-                code=node["code"],
-                numbering=node["numbering"],
-                title=node["title"],
-                level=node["level"],
-                position=node["_position"],
-                weight=node["weight"],
-                points=node["points"],
-                deduction_cap=node["deduction_cap"],
-                note=node["note"],
-            )
-            for node, parent in level_nodes
-        ]
-        Indicator.objects.bulk_create(objs)
-        for (node, _parent), obj in zip(level_nodes, objs):
-            node["_obj"] = obj
-    checkpoints = []
-    for node in ordered:
-        for cp in node["checkpoints"]:
-            counter["checkpoint"] += 1
-            checkpoints.append(
-                Checkpoint(
-                    framework=framework,
-                    indicator=node["_obj"],
-                    code=cp["code"],
-                    position=counter["checkpoint"],
-                    text=cp["text"],
-                    points=cp["points"],
-                    weight=cp["weight"],
-                    sampling=cp["sampling"],
-                    hint=cp["hint"],
-                    deduction_rules=[{"text": r["text"], "points": schema.out_number(r["points"])} for r in cp["deduction_rules"]],
-                    is_bonus=cp["bonus"],
-                    is_veto=cp["veto"],
-                )
-            )
+def _store_tree(framework: Framework, tree: Tree) -> None:
+    """Insert the tree with one bulk insert per depth, not one query per node; positions follow `Tree.walk`."""
+    by_depth: list[list[Indicator]] = []
+    rows: dict[IndicatorNode, Indicator] = {}
+    checkpoints: list[Checkpoint] = []
+    for step in tree.walk():
+        node = step.node
+        if isinstance(node, PointNode):
+            checkpoints.append(Checkpoint(
+                framework=framework, indicator=rows[step.path[-1]], code=node.code, position=len(checkpoints) + 1,
+                text=node.text, points=node.points, weight=node.weight, sampling=node.sampling, hint=node.hint,
+                deduction_rules=[{"text": r.text, "points": schema.out_number(r.points)} for r in node.rules],
+                is_bonus=node.is_bonus, is_veto=node.is_veto,
+            ))
+            continue
+        # The parent's row exists before its children are inserted: its pk is set when its depth is stored.
+        rows[node] = Indicator(
+            framework=framework, parent=rows[step.path[-1]] if step.path else None, code=node.code,
+            numbering=node.numbering, title=node.title, level=node.level, position=len(rows) + 1, weight=node.weight,
+            points=node.points, deduction_cap=node.deduction_cap, note=node.note,
+        )
+        while len(by_depth) <= step.depth:
+            by_depth.append([])
+        by_depth[step.depth].append(rows[node])
+    for level_rows in by_depth:
+        Indicator.objects.bulk_create(level_rows)
     Checkpoint.objects.bulk_create(checkpoints)
 
 
