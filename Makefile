@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BIND ?= 127.0.0.1:8000
 DEMO_PASSWORD ?= Pinggu@2020demo
 
-.PHONY: install run test lock clean messages
+.PHONY: install run check test lock clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ run: install
 	$(BIN)/pinggu demo --password '$(DEMO_PASSWORD)'
 	$(BIN)/pinggu serve --bind $(BIND)
 
-test: install
+# Static checks (settings in pyproject.toml): the layers, the linter, then the type checker.
+check: install
 	$(BIN)/lint-imports  # the layers run one way (pyproject.toml, docs/architecture.md)
+	$(BIN)/ruff check pinggu tests
+	$(BIN)/mypy
+
+test: check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Regenerate the pinned lock from the currently installed environment.

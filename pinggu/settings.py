@@ -129,7 +129,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "pinggu.sqlite3",
+            "NAME": str(DATA_DIR / "pinggu.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers proceed while one writer commits; IMMEDIATE
                 # takes the write lock at BEGIN so concurrent writers queue on

@@ -15,7 +15,7 @@ from pinggu.errors import DomainError
 
 
 def max_length(model: type[models.Model], field: str) -> int:
-    length = model._meta.get_field(field).max_length
+    length = getattr(model._meta.get_field(field), "max_length", None)  # a relation has none
     assert length is not None, f"{model.__name__}.{field} has no max_length"
     return length
 

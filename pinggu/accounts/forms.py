@@ -54,7 +54,7 @@ class UserCreateForm(forms.Form):
                                 help_text=_("字母、数字和 _.@+-"))
     display_name = forms.CharField(label=_("姓名"), max_length=100, required=False)
     role = forms.ChoiceField(label=_("角色"), choices=())
-    unit = forms.ModelChoiceField(label=_("所属单位（填报人必填）"), queryset=None, required=False, to_field_name="code")
+    unit: "forms.ModelChoiceField[Unit]" = forms.ModelChoiceField(label=_("所属单位（填报人必填）"), queryset=None, required=False, to_field_name="code")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,11 +2,14 @@
 
 import re
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -17,9 +20,12 @@ from pinggu.lib.office import safe_cell, to_bytes
 from .audit import record
 from .models import ApiToken, Role, User
 
+# The unit model belongs to a layer above accounts (it must not import it): typed loosely here.
+Unit = Any
+
 
 @transaction.atomic
-def change_password(user, new_password, *, request=None, keep_session_key=None):
+def change_password(user: User, new_password: str, *, request: HttpRequest | None = None, keep_session_key: str | None = None) -> None:
     """Set a new password and end every other session and API token of the user."""
     password_validation.validate_password(new_password, user)
     user.set_password(new_password)
@@ -31,7 +37,7 @@ def change_password(user, new_password, *, request=None, keep_session_key=None):
     record("password_change", actor=user, request=request, obj=user)
 
 
-def revoke_tokens(user, *, token_ids=None, request=None) -> int:
+def revoke_tokens(user: User, *, token_ids: Iterable[int] | None = None, request: HttpRequest | None = None) -> int:
     """Revoke the user's own API tokens (all, or those listed); returns how many were revoked."""
     tokens = ApiToken.objects.filter(user=user)
     if token_ids is not None:
@@ -43,11 +49,11 @@ def revoke_tokens(user, *, token_ids=None, request=None) -> int:
     return len(ids)
 
 
-def end_sessions(user, except_key=None):
+def end_sessions(user: User, except_key: str | None = None) -> None:
     # Sessions are not indexed by user; scanning the live ones is fine at this
     # scale (one row per logged-in browser) and needs no extra bookkeeping.
     uid = str(user.pk)
-    doomed = []
+    doomed: list[str] = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.session_key == except_key:
             continue
@@ -65,7 +71,7 @@ class AccountError(DomainError):
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-def one_time_password():
+def one_time_password() -> str:
     """12 characters from an alphabet without look-alikes (0/O, 1/l/I), always meeting the rules."""
     while True:
         candidate = "".join(secrets.choice(_ALPHABET) for _ in range(10)) + secrets.choice("23456789") + secrets.choice("#%+=@")
@@ -73,14 +79,15 @@ def one_time_password():
             return candidate
 
 
-def _validate_username(username):
+def _validate_username(username: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_.@+-]{2,150}", username or ""):
         raise AccountError(_("用户名只能使用字母、数字和 _.@+-，2 到 150 个字符。"), code="invalid_username")
 
 
 @transaction.atomic
-def create_user(*, username, role, password=None, unit=None, must_change_password=True, display_name="",
-                by=None, request=None):
+def create_user(*, username: str, role: str, password: str | None = None, unit: Unit | None = None,
+                must_change_password: bool = True, display_name: str = "", by: User | None = None,
+                request: HttpRequest | None = None) -> tuple[User, str]:
     """Create an account. Returns (user, password) — the password is shown once and never stored in clear."""
     _validate_username(username)
     if role not in Role.values:
@@ -91,8 +98,7 @@ def create_user(*, username, role, password=None, unit=None, must_change_passwor
         unit = None
     if User.objects.filter(username__iexact=username).exists():
         raise AccountError(_("用户名“%(u)s”已存在。") % {"u": username}, code="duplicate_username", status=409)
-    generated = password is None
-    password = one_time_password() if generated else password
+    password = one_time_password() if password is None else password
     user = User(username=username, role=role, unit=unit, display_name=display_name,
                 must_change_password=must_change_password)
     try:
@@ -106,7 +112,7 @@ def create_user(*, username, role, password=None, unit=None, must_change_passwor
     return user, password
 
 
-def reset_password(user, *, by=None, request=None):
+def reset_password(user: User, *, by: User | None = None, request: HttpRequest | None = None) -> str:
     """A new one-time password; the user must change it at next login. Ends all sessions and tokens."""
     password = one_time_password()
     user.set_password(password)
@@ -118,7 +124,7 @@ def reset_password(user, *, by=None, request=None):
     return password
 
 
-def set_active(user, active, *, by=None, request=None):
+def set_active(user: User, active: bool, *, by: User | None = None, request: HttpRequest | None = None) -> None:
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
@@ -127,7 +133,7 @@ def set_active(user, active, *, by=None, request=None):
     record("account_enable" if active else "account_disable", actor=by, request=request, obj=user, username=user.username)
 
 
-def set_role(user, role, *, unit=None, by=None, request=None):
+def set_role(user: User, role: str, *, unit: Unit | None = None, by: User | None = None, request: HttpRequest | None = None) -> None:
     if role not in Role.values:
         raise AccountError(_("角色无效。"), code="invalid_role")
     if role == Role.SUBMITTER and unit is None:
@@ -139,10 +145,10 @@ def set_role(user, role, *, unit=None, by=None, request=None):
            before={"role": before[0], "unit": before[1]}, after={"role": role, "unit": user.unit_id})
 
 
-def create_unit_accounts(units, *, by=None, request=None):
+def create_unit_accounts(units: Iterable[Unit], *, by: User | None = None, request: HttpRequest | None = None) -> list[tuple[Unit, str, str]]:
     """One submitter per unit that has none, named after the unit's code. Returns [(unit, username, password)]."""
     have = set(User.objects.filter(role=Role.SUBMITTER, unit__in=units, is_active=True).values_list("unit_id", flat=True))
-    created = []
+    created: list[tuple[Unit, str, str]] = []
     for unit in units:
         if unit.pk in have:
             continue
@@ -157,7 +163,7 @@ def create_unit_accounts(units, *, by=None, request=None):
     return created
 
 
-def credentials_xlsx(rows, login_url):
+def credentials_xlsx(rows: Iterable[tuple[Unit | None, str, str]], login_url: str) -> bytes:
     """The one-time passwords as a workbook to hand out: 单位, 用户名, 初始密码, 登录地址.
 
     The address is on every row: organizers cut the sheet into one line per unit.

@@ -1,10 +1,14 @@
 """Units, campaigns and enrollment. Views, API, CLI and the demo call these."""
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -12,14 +16,21 @@ from pypinyin import Style, lazy_pinyin
 
 from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
-from pinggu.accounts.models import Role
+from pinggu.accounts.models import Role, User
 from pinggu.errors import DomainError
-from pinggu.lib.dates import local_datetime
 from pinggu.frameworks.models import Framework, UnitKind
+from pinggu.lib.dates import local_datetime
 from pinggu.textlimits import bounded, max_length
 
 from .models import (
-    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit,
+    MAX_SORT_KEY,
+    Campaign,
+    CampaignFramework,
+    CampaignState,
+    Enrollment,
+    EnrollmentState,
+    EvaluatorAssignment,
+    Unit,
 )
 from .signals import campaign_state_changed, enrollment_state_changed
 from .tasks import send_notice
@@ -29,7 +40,7 @@ class CampaignError(DomainError):
     """A refused change to campaigns, units or evidence."""
 
 
-def iso_local(value):
+def iso_local(value: datetime | None) -> str | None:
     """ISO 8601 in Asia/Shanghai, the form every API answer uses."""
     return timezone.localtime(value).isoformat() if value else None
 
@@ -39,7 +50,7 @@ def iso_local(value):
 UNIT_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-def resolve_kind(value):
+def resolve_kind(value: UnitKind | str | None) -> UnitKind:
     """A unit kind from its code or its Chinese name."""
     if isinstance(value, UnitKind):
         return value
@@ -52,7 +63,7 @@ def resolve_kind(value):
     return kind
 
 
-def suggest_unit_code(name, taken=()):
+def suggest_unit_code(name: str, taken: Iterable[str] = ()) -> str:
     """Pinyin initials of the name (榆阳区 -> yyq), numbered when taken."""
     base = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
     base = re.sub(r"[^a-z0-9]", "", base)[:30] or "unit"
@@ -67,7 +78,7 @@ def suggest_unit_code(name, taken=()):
 
 
 
-def clean_sort_key(value):
+def clean_sort_key(value: object) -> int | None:
     """A unit's sort key from a form, a file or the API: a whole number 0–999999, or empty (None)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -83,8 +94,11 @@ def clean_sort_key(value):
     return number
 
 
-def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email, sort_key=None):
-    problems = {}
+def clean_unit_fields(
+    name: str | None, kind: UnitKind | str | None, code: str | None, contact_name: str | None, contact_phone: str | None,
+    contact_email: str | None, sort_key: object = None,
+) -> tuple[dict[str, str], dict[str, Any]]:
+    problems: dict[str, str] = {}
     name = (name or "").strip()
     if not name:
         problems["name"] = _("名称不能为空。")
@@ -115,8 +129,8 @@ def clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_ema
     }
 
 
-def create_unit(*, name, kind, code="", contact_name="", contact_phone="", contact_email="", sort_key=None, user=None,
-                request=None):
+def create_unit(*, name: str, kind: UnitKind | str, code: str = "", contact_name: str = "", contact_phone: str = "",
+                contact_email: str = "", sort_key: object = None, user: User | None = None, request: HttpRequest | None = None) -> Unit:
     problems, data = clean_unit_fields(name, kind, code, contact_name, contact_phone, contact_email, sort_key)
     if problems:
         raise CampaignError(" ".join(problems.values()), code="invalid_unit", fields=problems)
@@ -137,7 +151,7 @@ def create_unit(*, name, kind, code="", contact_name="", contact_phone="", conta
 UNSET = object()
 
 
-def update_unit(unit, *, user=None, request=None, sort_key=UNSET, **fields):
+def update_unit(unit: Unit, *, user: User | None = None, request: HttpRequest | None = None, sort_key: object = UNSET, **fields: Any) -> Unit:
     """Change the fields given (None leaves a field as it is; sort_key=None clears the sort key)."""
     current = {k: getattr(unit, k)
                for k in ("name", "kind", "code", "contact_name", "contact_phone", "contact_email", "sort_key")}
@@ -163,7 +177,7 @@ def update_unit(unit, *, user=None, request=None, sort_key=UNSET, **fields):
 
 CAMPAIGN_FIELDS = ("title", "year", "basis", "issuer", "contact_name", "contact_phone", "contact_email", "notice",
                    "opens_at", "deadline", "max_file_bytes", "unit_quota_bytes")
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     CampaignState.DRAFT: {CampaignState.OPEN},
     CampaignState.OPEN: {CampaignState.CLOSED, CampaignState.DRAFT},
     CampaignState.CLOSED: {CampaignState.OPEN, CampaignState.REVIEWING},
@@ -185,15 +199,15 @@ ACTION_LABELS = {"enroll": pgettext_lazy("campaign action", "报名参评单位"
                  "reopen": pgettext_lazy("campaign action", "退回单位的报送"),
                  "extend": pgettext_lazy("campaign action", "为单位延期")}
 # Why an action is still offered where that is not obvious.
-ACTION_NOTES = {
+ACTION_NOTES: dict[tuple[str, str], Any] = {
     (CampaignState.CLOSED, "enroll"): gettext_lazy("报送已截止：新报名的单位须延期后才能报送。"),
     (CampaignState.CLOSED, "reopen"): gettext_lazy("报送已截止：退回的单位须同时延期才能修改。"),
     (CampaignState.CLOSED, "extend"): gettext_lazy("报送已截止：延期的单位在新的截止时间前仍可修改和报送。"),
 }
 
 
-def _check_campaign(data):
-    problems = {}
+def _check_campaign(data: dict[str, Any]) -> None:
+    problems: dict[str, str] = {}
     if not (data.get("title") or "").strip():
         problems["title"] = _("标题不能为空。")
     year = data.get("year")
@@ -220,7 +234,7 @@ def _check_campaign(data):
         raise CampaignError(" ".join(problems.values()), code="invalid_campaign", fields=problems)
 
 
-def _set_frameworks(campaign, frameworks):
+def _set_frameworks(campaign: Campaign, frameworks: Mapping[Any, Any] | None) -> None:
     """frameworks: {unit_kind code or name: framework code or Framework}. Uses the newest published version."""
     for kind_key, fw in (frameworks or {}).items():
         kind = resolve_kind(kind_key)
@@ -238,7 +252,7 @@ def _set_frameworks(campaign, frameworks):
 
 
 @transaction.atomic
-def create_campaign(*, frameworks=None, user=None, request=None, **fields):
+def create_campaign(*, frameworks: Mapping[Any, Any] | None = None, user: User | None = None, request: HttpRequest | None = None, **fields: Any) -> Campaign:
     data = {k: fields.get(k) for k in CAMPAIGN_FIELDS if fields.get(k) is not None}
     _check_campaign(data)
     campaign = Campaign.objects.create(created_by=user if user and user.pk else None, **data)
@@ -248,12 +262,14 @@ def create_campaign(*, frameworks=None, user=None, request=None, **fields):
 
 
 @transaction.atomic
-def update_campaign(campaign, *, frameworks=None, state=None, user=None, request=None, **fields):
+def update_campaign(
+    campaign: Campaign, *, frameworks: Mapping[Any, Any] | None = None, state: str | None = None, user: User | None = None, request: HttpRequest | None = None, **fields: Any,
+) -> Campaign:
     changes = {k: v for k, v in fields.items() if k in CAMPAIGN_FIELDS and v is not None}
     merged = {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS}
     merged.update(changes)
     _check_campaign(merged)
-    changed = {k: str(v) for k, v in changes.items() if getattr(campaign, k) != v}
+    changed: dict[str, Any] = {k: str(v) for k, v in changes.items() if getattr(campaign, k) != v}
     for key, value in changes.items():
         setattr(campaign, key, value)
     campaign.save()
@@ -267,7 +283,7 @@ def update_campaign(campaign, *, frameworks=None, state=None, user=None, request
     return campaign
 
 
-def action_refusal(campaign, action):
+def action_refusal(campaign: Campaign, action: str) -> CampaignError | None:
     """Why `action` (a key of ACTION_STATES) no longer applies to the campaign in its state, or None when it does."""
     if campaign.state in ACTION_STATES[action]:
         return None
@@ -277,19 +293,19 @@ def action_refusal(campaign, action):
     )
 
 
-def campaign_actions(campaign):
+def campaign_actions(campaign: Campaign) -> dict[str, dict[str, Any]]:
     """For pages: each action -> {"allowed": bool, "note": why it is still allowed, if that needs saying}."""
     return {action: {"allowed": action_refusal(campaign, action) is None, "note": ACTION_NOTES.get((campaign.state, action), "")}
             for action in ACTION_STATES}
 
 
-def _refuse_unless(campaign, action):
+def _refuse_unless(campaign: Campaign, action: str) -> None:
     refusal = action_refusal(campaign, action)
     if refusal is not None:
         raise refusal
 
 
-def change_state(campaign, state, *, user=None, request=None):
+def change_state(campaign: Campaign, state: str, *, user: User | None = None, request: HttpRequest | None = None) -> Campaign:
     if state not in CampaignState.values:
         raise CampaignError(_("状态“%(s)s”无效。") % {"s": state}, code="invalid_state")
     if state not in TRANSITIONS[campaign.state]:
@@ -308,7 +324,7 @@ def change_state(campaign, state, *, user=None, request=None):
 
 
 @transaction.atomic
-def enroll(campaign, units, *, user=None, request=None):
+def enroll(campaign: Campaign, units: Sequence[Unit], *, user: User | None = None, request: HttpRequest | None = None) -> list[Enrollment]:
     """Enroll units (each gets its kind's checklist). Returns the new enrollments; enrolling twice is harmless."""
     _refuse_unless(campaign, "enroll")
     links = {link.unit_kind_id: link.framework for link in campaign.framework_links.select_related("framework")}
@@ -327,7 +343,8 @@ def enroll(campaign, units, *, user=None, request=None):
 
 # --- Deadlines, reopening, extensions --------------------------------------------------
 
-def write_window(*, campaign_state, opens_at, now, enrollment_state, deadline, extension_runs) -> str | None:
+def write_window(*, campaign_state: str, opens_at: datetime, now: datetime, enrollment_state: str, deadline: datetime,
+                 extension_runs: bool) -> str | None:
     """THE write-window rule of a unit: None while its materials may change, else why not (a code).
 
     Everything that asks "may this unit write now?" reads this one function: every write
@@ -352,7 +369,7 @@ def write_window(*, campaign_state, opens_at, now, enrollment_state, deadline, e
     return None
 
 
-def window_of(enrollment, now=None) -> str | None:
+def window_of(enrollment: Enrollment, now: datetime | None = None) -> str | None:
     """write_window for one enrollment (its campaign loaded)."""
     now = now or timezone.now()
     return write_window(
@@ -362,7 +379,7 @@ def window_of(enrollment, now=None) -> str | None:
     )
 
 
-def is_overdue(enrollment, now=None) -> bool:
+def is_overdue(enrollment: Enrollment, now: datetime | None = None) -> bool:
     """逾期 on the dashboard: the window closed on its deadline before the unit submitted.
 
     A returned unit stays 已退回 past its deadline: the organizer returned it and extends it if needed.
@@ -371,7 +388,7 @@ def is_overdue(enrollment, now=None) -> bool:
             and window_of(enrollment, now) == "deadline_passed")
 
 
-def write_refusal(enrollment, now=None):
+def write_refusal(enrollment: Enrollment, now: datetime | None = None) -> CampaignError | None:
     """Why this unit's materials can't be changed right now (write_window, in words), or None when they can."""
     now = now or timezone.now()
     code = window_of(enrollment, now)
@@ -399,7 +416,7 @@ def write_refusal(enrollment, now=None):
     return CampaignError(message, code="submitted", status=409)
 
 
-def ensure_writable(enrollment, now=None):
+def ensure_writable(enrollment: Enrollment, now: datetime | None = None) -> None:
     refusal = write_refusal(enrollment, now)
     if refusal is not None:
         raise refusal
@@ -409,24 +426,24 @@ def ensure_writable(enrollment, now=None):
 
 # Every change of a unit's state goes through change_enrollment_state, which reads this table.
 # An upload after a return leaves the unit 已退回 (the reason stays in sight) until it resubmits.
-ENROLLMENT_TRANSITIONS = {
+ENROLLMENT_TRANSITIONS: dict[str, set[str]] = {
     EnrollmentState.NOT_STARTED: {EnrollmentState.IN_PROGRESS, EnrollmentState.SUBMITTED},
     EnrollmentState.IN_PROGRESS: {EnrollmentState.SUBMITTED},
     EnrollmentState.SUBMITTED: {EnrollmentState.RETURNED},
     EnrollmentState.RETURNED: {EnrollmentState.SUBMITTED},
 }
 # The audit action of each target state.
-ENROLLMENT_ACTIONS = {
+ENROLLMENT_ACTIONS: dict[str, str] = {
     EnrollmentState.IN_PROGRESS: "enrollment_start", EnrollmentState.SUBMITTED: "submit", EnrollmentState.RETURNED: "reopen",
 }
 
 
-def enrollment_sources(state):
+def enrollment_sources(state: str) -> list[str]:
     """The states an enrollment may move to `state` from."""
     return sorted(before for before, after in ENROLLMENT_TRANSITIONS.items() if state in after)
 
 
-def _refused_transition(enrollment, to):
+def _refused_transition(enrollment: Enrollment, to: str) -> CampaignError:
     if to == EnrollmentState.SUBMITTED and enrollment.state == EnrollmentState.SUBMITTED:
         return CampaignError(_("已经报送过了。"), code="submitted", status=409)
     if to == EnrollmentState.RETURNED:
@@ -437,14 +454,19 @@ def _refused_transition(enrollment, to):
     )
 
 
-def _enrollment_changed(enrollment, before, after, *, user, request, reason, details):
+def _enrollment_changed(
+    enrollment: Enrollment, before: str, after: str, *, user: User | None, request: HttpRequest | None, reason: str,
+    details: dict[str, Any],
+) -> None:
     record(ENROLLMENT_ACTIONS[after], actor=user, request=request, campaign=enrollment.campaign, unit=enrollment.unit,
            before=before, after=after, **({"reason": reason} if reason else {}), **details)
     enrollment_state_changed.send(sender=Enrollment, enrollment=enrollment, before=before, after=after, user=user,
                                   reason=reason)
 
 
-def change_enrollment_state(enrollment, to, *, user=None, reason="", request=None, **details):
+def change_enrollment_state(
+    enrollment: Enrollment, to: str, *, user: User | None = None, reason: str = "", request: HttpRequest | None = None, **details: Any,
+) -> Enrollment:
     """Move a unit to `to`: lock its row, check the table, stamp the state's fields, audit, signal.
 
     `details` go into the audit event (the submit's empty points, say). Returns the locked, updated row.
@@ -475,7 +497,7 @@ def change_enrollment_state(enrollment, to, *, user=None, reason="", request=Non
     return locked
 
 
-def enrollment_record(enrollment):
+def enrollment_record(enrollment: Enrollment) -> dict[str, Any]:
     """What the organizer did to this unit's submission, as the API shows it (the dashboard's rows too)."""
     return {
         "submitted_incomplete": enrollment.submitted_incomplete, "empty_at_submit": enrollment.empty_at_submit,
@@ -488,7 +510,7 @@ def enrollment_record(enrollment):
     }
 
 
-def touch_enrollment(locked, *, user=None, request=None):
+def touch_enrollment(locked: Enrollment, *, user: User | None = None, request: HttpRequest | None = None) -> None:
     """Record activity on a unit whose row the caller has locked; the first change starts it (未开始 → 填报中).
 
     The hot path of every upload: once started, one UPDATE. The start itself goes through
@@ -500,12 +522,12 @@ def touch_enrollment(locked, *, user=None, request=None):
         Enrollment.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
 
 
-def _notify(enrollment, kind):
+def _notify(enrollment: Enrollment, kind: str) -> None:
     """Tell the unit by mail, once the change is committed (the workspace banner is the in-app notice)."""
     transaction.on_commit(lambda: send_notice.enqueue(enrollment.pk, kind))
 
 
-def reopen(enrollment, reason, *, user=None, request=None):
+def reopen(enrollment: Enrollment, reason: str, *, user: User | None = None, request: HttpRequest | None = None) -> Enrollment:
     """退回: the unit's submission goes back to it, with the reason, who and when; the unit is told."""
     _refuse_unless(enrollment.campaign, "reopen")
     reason = bounded(reason, max_length(Enrollment, "return_reason"), _("退回原因"))
@@ -516,7 +538,7 @@ def reopen(enrollment, reason, *, user=None, request=None):
     return enrollment
 
 
-def extend(enrollment, deadline, reason, *, user=None, request=None):
+def extend(enrollment: Enrollment, deadline: datetime, reason: str, *, user: User | None = None, request: HttpRequest | None = None) -> Enrollment:
     _refuse_unless(enrollment.campaign, "extend")
     reason = bounded(reason, max_length(Enrollment, "extension_reason"), _("延期原因"))
     if not reason:
@@ -539,14 +561,16 @@ def extend(enrollment, deadline, reason, *, user=None, request=None):
     return enrollment
 
 
-def create_accounts(campaign, *, by=None, request=None):
+def create_accounts(campaign: Campaign, *, by: User | None = None, request: HttpRequest | None = None) -> list[tuple[Unit, str, str]]:
     """One submitter account per enrolled unit that has none. Returns [(unit, username, one-time password)]."""
     _refuse_unless(campaign, "create_accounts")
     units = [e.unit for e in campaign.enrollments.select_related("unit")]
     return account_services.create_unit_accounts(units, by=by, request=request)
 
 
-def assign_evaluator(campaign, evaluator, unit=None, *, user=None, request=None):
+def assign_evaluator(
+    campaign: Campaign, evaluator: User, unit: Unit | None = None, *, user: User | None = None, request: HttpRequest | None = None,
+) -> EvaluatorAssignment:
     """Let an evaluator reach one unit of the campaign, or all of them (unit=None)."""
     if evaluator.role != Role.EVALUATOR:
         raise CampaignError(_("只能指派评估人员账户。"), code="not_evaluator")
@@ -559,7 +583,7 @@ def assign_evaluator(campaign, evaluator, unit=None, *, user=None, request=None)
     return assignment
 
 
-def unassign_evaluator(assignment, *, user=None, request=None):
+def unassign_evaluator(assignment: EvaluatorAssignment, *, user: User | None = None, request: HttpRequest | None = None) -> None:
     record("evaluator_unassign", actor=user, request=request, campaign=assignment.campaign, unit=assignment.unit,
            evaluator=assignment.user.username)
     assignment.delete()

@@ -9,6 +9,7 @@ from pinggu.api_types import CheckpointCode, Id, UnitCode, file_download, respon
 from pinggu.campaigns.api import enrollment_out, visible_enrollment
 from pinggu.campaigns.services import iso_local
 from pinggu.errors import ApiError
+from pinggu.frameworks.tree import IndicatorNode, PointNode
 from pinggu.textlimits import max_length
 
 from . import filetypes, services
@@ -29,26 +30,28 @@ def evidence_out(item):
     }
 
 
-def _tree(nodes):
-    return [
-        {
-            "code": n.code, "numbering": n.numbering, "level": n.level, "title": n.title,
-            "children": _tree(n.child_list),
-            "checkpoints": [
-                {"code": cp.code, "text": cp.text, "status": cp.status, "note": cp.note,
-                 "evidence": [evidence_out(e) for e in cp.evidence_list]}
-                for cp in n.checkpoint_list
-            ],
+def _tree(listed):
+    def point(cp):
+        entry = listed.points[cp.code]
+        return {"code": cp.code, "text": cp.text, "status": entry.status, "note": entry.note,
+                "evidence": [evidence_out(e) for e in entry.evidence_list]}
+
+    def indicator(ind, below):
+        return {
+            "code": ind.code, "numbering": ind.numbering, "level": ind.level, "title": ind.title,
+            "children": [v for n, v in below if isinstance(n, IndicatorNode)],
+            "checkpoints": [v for n, v in below if isinstance(n, PointNode)],
         }
-        for n in nodes
-    ]
+
+    values = listed.tree.roll_up(point, indicator)
+    return [values[root] for root in listed.tree.roots]
 
 
 @router.get("/{int:campaign_id}/units/{unit_code}/checklist", response=responses(None, 404), summary="单位清单与填报情况")
 def checklist(request, campaign_id: Id, unit_code: UnitCode):
     enrollment = visible_enrollment(request, campaign_id, unit_code)
-    roots, progress = services.checklist(enrollment)
-    return {**enrollment_out(enrollment, progress), "framework": enrollment.framework.code, "indicators": _tree(roots)}
+    listed = services.checklist(enrollment)
+    return {**enrollment_out(enrollment, listed.progress), "framework": enrollment.framework.code, "indicators": _tree(listed)}
 
 
 @router.post(
@@ -73,7 +76,7 @@ def add_evidence(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code:
             raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
         if not isinstance(body, dict) or not body.get("url"):
             raise ApiError(400, "url_required", _("请上传文件（multipart 字段 file）或提供 JSON {url, note}。"))
-        item, created = services.add_link(enrollment, checkpoint_code, body.get("url"), user=request.auth,
+        item, created = services.add_link(enrollment, checkpoint_code, body["url"], user=request.auth,
                                           note=str(body.get("note") or ""), request=request)
     return Status(201 if created else 200, {**evidence_out(item), "duplicate": not created})
 

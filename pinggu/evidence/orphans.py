@@ -48,7 +48,7 @@ def discard_stored(name: str) -> None:
 
 def _referenced(names: list[str]) -> set[str]:
     # Every row counts, deleted ones too: a soft-deleted file can still be restored.
-    found = set()
+    found: set[str] = set()
     for start in range(0, len(names), BATCH):
         found.update(Evidence.objects.filter(file__in=names[start:start + BATCH]).values_list("file", flat=True))
     return found

@@ -10,13 +10,15 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pinggu.accounts.models import AuditEvent
+from pinggu.accounts.models import AuditEvent, User
 from pinggu.campaigns.models import Enrollment, EnrollmentState
 from pinggu.frameworks.services import load_tree
+from pinggu.frameworks.tree import PointNode
 
 from .models import Evidence, EvidenceKind, Response, ResponseStatus
 from .services import EvidenceError
@@ -77,7 +79,7 @@ class Receipt:
         return sum(1 for p in self.points if p.status != ResponseStatus.EMPTY)
 
 
-def _who(user) -> str:
+def _who(user: User | None) -> str:
     return str(user) if user is not None else ""
 
 
@@ -89,9 +91,9 @@ def _submitter(enrollment: Enrollment) -> str:
     return _who(event.actor) if event.actor else event.actor_name
 
 
-def canonical(receipt_fields: dict) -> bytes:
+def canonical(receipt_fields: dict[str, Any]) -> bytes:
     """The bytes the fingerprint is taken over: sorted keys, times in ISO 8601 with their offset."""
-    def default(value):
+    def default(value: object) -> str:
         if isinstance(value, datetime):
             return timezone.localtime(value).isoformat()
         raise TypeError(type(value))
@@ -103,7 +105,7 @@ def receipt(enrollment: Enrollment) -> Receipt:
     """The unit's receipt for its last submission; refused while the unit has not submitted."""
     if enrollment.state != EnrollmentState.SUBMITTED or enrollment.submitted_at is None:
         raise EvidenceError(_("该单位尚未报送，还没有报送回执。"), code="not_submitted", status=404)
-    responses = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
+    responses: dict[int | None, Response] = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
     evidence: dict[int, list[Evidence]] = {}
     for item in (Evidence.objects.alive().filter(response__enrollment=enrollment)
                  .select_related("uploaded_by").order_by("uploaded_at", "id")):
@@ -111,29 +113,27 @@ def receipt(enrollment: Enrollment) -> Receipt:
     labels = dict(ResponseStatus.choices)
     points: list[ReceiptPoint] = []
 
-    def walk(nodes, path):
-        for node in nodes:
-            here = (*path, node.title)
-            for cp in node.checkpoint_list:
-                response = responses.get(cp.pk)
-                status = response.status if response else ResponseStatus.EMPTY
-                note = response.note if response else ""
-                items = evidence.get(response.pk, []) if response else []
-                points.append(ReceiptPoint(
-                    code=cp.code, title=cp.text, indicators=here, status=status, status_label=str(labels[status]),
-                    note="" if status == ResponseStatus.NOT_APPLICABLE else note,
-                    not_applicable_reason=note if status == ResponseStatus.NOT_APPLICABLE else "",
-                    files=tuple(ReceiptFile(name=e.filename, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
-                                            uploaded_by=_who(e.uploaded_by), evidence_id=e.pk)
-                                for e in items if e.kind == EvidenceKind.FILE),
-                    links=tuple(ReceiptLink(url=e.url, added_at=e.uploaded_at, added_by=_who(e.uploaded_by))
-                                for e in items if e.kind == EvidenceKind.LINK),
-                ))
-            walk(node.child_list, here)
-
-    walk(load_tree(enrollment.framework), ())
+    for step in load_tree(enrollment.framework).walk():
+        cp = step.node
+        if not isinstance(cp, PointNode):
+            continue
+        here = tuple(ind.title for ind in step.path)
+        response = responses.get(cp.pk)
+        status = response.status if response else ResponseStatus.EMPTY
+        note = response.note if response else ""
+        items = evidence.get(response.pk, []) if response else []
+        points.append(ReceiptPoint(
+            code=cp.code, title=cp.text, indicators=here, status=status, status_label=str(labels[status]),
+            note="" if status == ResponseStatus.NOT_APPLICABLE else note,
+            not_applicable_reason=note if status == ResponseStatus.NOT_APPLICABLE else "",
+            files=tuple(ReceiptFile(name=e.filename, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
+                                    uploaded_by=_who(e.uploaded_by), evidence_id=e.pk)
+                        for e in items if e.kind == EvidenceKind.FILE),
+            links=tuple(ReceiptLink(url=e.url, added_at=e.uploaded_at, added_by=_who(e.uploaded_by))
+                        for e in items if e.kind == EvidenceKind.LINK),
+        ))
     campaign, unit = enrollment.campaign, enrollment.unit
-    content = {
+    content: dict[str, Any] = {
         "campaign_id": campaign.pk, "campaign_title": campaign.title, "unit_code": unit.code, "unit_name": unit.name,
         "submitter": _submitter(enrollment), "submitted_at": enrollment.submitted_at,
         # The label is a translation of the status: left out so the fingerprint does not depend on the language.

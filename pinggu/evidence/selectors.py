@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from pinggu.campaigns.models import Enrollment
 from pinggu.frameworks.models import Checkpoint
 
 from .models import ANSWERED_STATUSES, Response, ResponseStatus
@@ -71,7 +72,7 @@ def progress_for_many(enrollments: Iterable) -> dict[int, Progress]:
     return {e.pk: Progress.from_counts(totals.get(e.framework_id, 0), by_status.get(e.pk, {})) for e in enrollments}
 
 
-def progress_for(enrollment) -> Progress:
+def progress_for(enrollment: Enrollment) -> Progress:
     return progress_for_many([enrollment])[enrollment.pk]
 
 
@@ -80,7 +81,7 @@ def progress_of_statuses(statuses: Iterable[str], total: int) -> Progress:
     return Progress.from_counts(total, Counter(statuses))
 
 
-def unanswered_points(enrollment) -> list[Checkpoint]:
+def unanswered_points(enrollment: Enrollment) -> list[Checkpoint]:
     """The points of the unit's checklist not answered yet, in checklist order."""
     answered = set(
         Response.objects.filter(enrollment=enrollment, status__in=ANSWERED_STATUSES).values_list("checkpoint_id", flat=True)

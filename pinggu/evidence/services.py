@@ -3,26 +3,32 @@
 import hashlib
 import uuid
 import zlib
+from dataclasses import dataclass
+from typing import IO, Any
 from urllib.parse import urlsplit
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
-from pinggu.campaigns.models import Enrollment, EnrollmentState
+from pinggu.accounts.models import User
+from pinggu.campaigns.models import Campaign, Enrollment, EnrollmentState
 from pinggu.campaigns.services import CampaignError, change_enrollment_state, ensure_writable, touch_enrollment
 from pinggu.frameworks.models import Checkpoint
 from pinggu.frameworks.services import load_tree
+from pinggu.frameworks.tree import Node, PointNode, Tree
 from pinggu.lib.zipdir import MAX_ENTRIES
 
 from . import filetypes
 from .models import Evidence, EvidenceKind, Response, ResponseStatus
 from .orphans import discard_stored
-from .selectors import progress_of_statuses, unanswered_points
+from .selectors import is_answered, progress_of_statuses, unanswered_points
 from .signals import response_status_changed
 
 CHUNK = 1024 * 1024
@@ -32,14 +38,15 @@ class EvidenceError(CampaignError):
     pass
 
 
-def _human(size):
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+def _human(size: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
+    return f"{size:.1f} GB"
 
 
-def display_name(name):
+def display_name(name: str | None) -> str:
     """The user's file name, kept for display: control characters removed, never empty."""
     cleaned = "".join(ch for ch in (name or "") if ch.isprintable()).strip()
     cleaned = cleaned.replace("/", "／").replace("\\", "＼")
@@ -48,7 +55,7 @@ def display_name(name):
     return cleaned[:400]
 
 
-def ensure_can_edit(user, enrollment) -> None:
+def ensure_can_edit(user: User, enrollment: Enrollment) -> None:
     """Permission first, then the write window: a refusal names the real reason, whatever the body."""
     if not permissions.can_edit_enrollment(user, enrollment):
         raise EvidenceError(_("没有权限修改该单位的材料。"), code="forbidden", status=403)
@@ -71,21 +78,21 @@ def _lock_writable(enrollment: Enrollment) -> Enrollment:
     return locked
 
 
-def _checkpoint(enrollment, checkpoint_code):
+def _checkpoint(enrollment: Enrollment, checkpoint_code: str) -> Checkpoint:
     checkpoint = Checkpoint.objects.filter(framework_id=enrollment.framework_id, code=checkpoint_code).first()
     if checkpoint is None:
         raise EvidenceError(_("考核点“%(c)s”不在该单位的清单中。") % {"c": checkpoint_code}, code="not_found", status=404)
     return checkpoint
 
 
-def _response_for_update(enrollment, checkpoint):
+def _response_for_update(enrollment: Enrollment, checkpoint: Checkpoint) -> Response:
     response, _created = Response.objects.get_or_create(enrollment=enrollment, checkpoint=checkpoint)
     # Lock the row: concurrent uploads to one point queue here (PostgreSQL; SQLite
     # already holds its single write lock for the whole transaction).
     return Response.objects.select_for_update().get(pk=response.pk)
 
 
-def _save_response(response, user, locked, request=None):
+def _save_response(response: Response, user: User, locked: Enrollment, request: HttpRequest | None = None) -> None:
     """Store a changed response with who changed it, and mark the unit (`locked`: its locked row) active."""
     response.updated_by, response.updated_at = user, timezone.now()
     response.save()
@@ -99,7 +106,7 @@ def _save_response(response, user, locked, request=None):
 # not answered (ANSWERED_STATUSES) until the unit answers it again — uploads a file, adds a link,
 # saves a 说明 or marks it 不适用; deleting or restoring material leaves it returned, and a write that
 # leaves it without any material keeps it returned rather than quietly turning it into 未填报.
-RESPONSE_TRANSITIONS = {
+RESPONSE_TRANSITIONS: dict[str, set[str]] = {
     ResponseStatus.EMPTY: {ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE, ResponseStatus.RETURNED},
     ResponseStatus.DONE: {ResponseStatus.EMPTY, ResponseStatus.NOT_APPLICABLE, ResponseStatus.RETURNED},
     ResponseStatus.NOT_APPLICABLE: {ResponseStatus.EMPTY, ResponseStatus.DONE, ResponseStatus.RETURNED},
@@ -107,8 +114,8 @@ RESPONSE_TRANSITIONS = {
 }
 
 
-def change_response_status(response: Response, to: str, *, user=None, reason: str = "", request=None,
-                           **details) -> Response:
+def change_response_status(response: Response, to: str, *, user: User | None = None, reason: str = "",
+                           request: HttpRequest | None = None, **details: Any) -> Response:
     """Move a point to `to`: lock its row, check the table, write the status, audit, signal.
 
     Staying in the same status is no change (nothing recorded). `response` gets the new status;
@@ -135,11 +142,11 @@ def change_response_status(response: Response, to: str, *, user=None, reason: st
     return response
 
 
-def _has_material(response) -> bool:
+def _has_material(response: Response) -> bool:
     return response.evidence.alive().exists() or bool(response.note.strip())
 
 
-def _status_after_write(response, *, answers: bool) -> str:
+def _status_after_write(response: Response, *, answers: bool) -> str:
     """The status material decides: 已填报 with material or a 说明, else 未填报 (or still 已退回).
 
     `answers`: the write adds to the point (upload, link, 说明), so it answers a returned point.
@@ -153,11 +160,11 @@ def _status_after_write(response, *, answers: bool) -> str:
     return ResponseStatus.RETURNED if current == ResponseStatus.RETURNED else ResponseStatus.EMPTY
 
 
-def _refresh_status(response, *, user, request=None, answers: bool):
+def _refresh_status(response: Response, *, user: User | None, request: HttpRequest | None = None, answers: bool) -> None:
     change_response_status(response, _status_after_write(response, answers=answers), user=user, request=request)
 
 
-def _digest(fileobj):
+def _digest(fileobj: IO[bytes]) -> tuple[str, int, int]:
     sha, crc, size = hashlib.sha256(), 0, 0
     fileobj.seek(0)
     for chunk in iter(lambda: fileobj.read(CHUNK), b""):
@@ -172,7 +179,7 @@ def _digest(fileobj):
 ENVELOPE_BYTES = 64 * 1024
 
 
-def oversized_request_refusal(campaign, content_length: int) -> EvidenceError | None:
+def oversized_request_refusal(campaign: Campaign, content_length: int) -> EvidenceError | None:
     """A request body too large for any file this campaign accepts (checked on Content-Length, before reading)."""
     if content_length > campaign.max_file_bytes + ENVELOPE_BYTES:
         return EvidenceError(
@@ -181,7 +188,9 @@ def oversized_request_refusal(campaign, content_length: int) -> EvidenceError | 
     return None
 
 
-def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None):
+def add_file(
+    enrollment: Enrollment, checkpoint_code: str, upload: File, *, user: User, note: str = "", request: HttpRequest | None = None,
+) -> tuple[Evidence, bool]:
     """Store one uploaded file as evidence. Returns (evidence, created); created is False for a duplicate."""
     ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
@@ -251,7 +260,9 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
     return evidence, True
 
 
-def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
+def add_link(
+    enrollment: Enrollment, checkpoint_code: str, url: str, *, user: User, note: str = "", request: HttpRequest | None = None,
+) -> tuple[Evidence, bool]:
     ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     url = (url or "").strip()
@@ -275,7 +286,9 @@ def add_link(enrollment, checkpoint_code, url, *, user, note="", request=None):
     return evidence, True
 
 
-def set_response(enrollment, checkpoint_code, *, status, note="", user, request=None):
+def set_response(
+    enrollment: Enrollment, checkpoint_code: str, *, status: str, note: str = "", user: User, request: HttpRequest | None = None,
+) -> Response:
     """Write the 说明, or mark the point 不适用 (a reason is required), or clear that mark."""
     ensure_can_edit(user, enrollment)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
@@ -305,7 +318,7 @@ def set_response(enrollment, checkpoint_code, *, status, note="", user, request=
     return response
 
 
-def delete(evidence, *, user, request=None):
+def delete(evidence: Evidence, *, user: User, request: HttpRequest | None = None) -> Evidence:
     enrollment = evidence.response.enrollment
     ensure_can_edit(user, enrollment)
     if evidence.deleted_at:
@@ -327,7 +340,7 @@ def delete(evidence, *, user, request=None):
     return evidence
 
 
-def restore(evidence, *, user, request=None):
+def restore(evidence: Evidence, *, user: User, request: HttpRequest | None = None) -> Evidence:
     if not permissions.can_view_deleted_evidence(user):
         raise EvidenceError(_("只有组织单位可以恢复已删除的材料。"), code="forbidden", status=403)
     if not evidence.deleted_at:
@@ -356,7 +369,7 @@ def restore(evidence, *, user, request=None):
 empty_points = unanswered_points
 
 
-def submit(enrollment, *, user, acknowledge_incomplete=False, request=None):
+def submit(enrollment: Enrollment, *, user: User, acknowledge_incomplete: bool = False, request: HttpRequest | None = None) -> list[Checkpoint]:
     """确认报送: lock the workspace. Returns the points left empty.
 
     With points still empty the submitter must say so (acknowledge_incomplete): otherwise a refusal
@@ -380,27 +393,56 @@ def submit(enrollment, *, user, acknowledge_incomplete=False, request=None):
     return empty
 
 
-def checklist(enrollment, *, include_deleted=False):
-    """The unit's checklist tree with each point's response and evidence attached (four queries)."""
-    roots = load_tree(enrollment.framework)
-    responses = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
+@dataclass(frozen=True)
+class PointEntry:
+    """One point of a unit's checklist with what the unit gave for it."""
+
+    point: PointNode
+    response: Response | None
+    evidence_list: list[Evidence]
+
+    @property
+    def code(self) -> str:
+        return self.point.code
+
+    @property
+    def status(self) -> str:
+        return self.response.status if self.response else ResponseStatus.EMPTY
+
+    @property
+    def note(self) -> str:
+        return self.response.note if self.response else ""
+
+
+@dataclass(frozen=True)
+class Checklist:
+    tree: Tree
+    points: dict[str, PointEntry]  # by point code, in walk order
+    counts: dict[Node, tuple[int, int]]  # (answered, total) points under every node, from Tree.roll_up
+
+    @property
+    def progress(self) -> dict[str, int]:
+        # The one count (selectors): the same numbers as the dashboard, the matrix and the API.
+        statuses = [entry.status for entry in self.points.values()]
+        return progress_of_statuses(statuses, len(statuses)).as_dict()
+
+
+def checklist(enrollment: Enrollment, *, include_deleted: bool = False) -> Checklist:
+    """The unit's checklist: the framework's tree with each point's response and evidence (four queries)."""
+    tree = load_tree(enrollment.framework)
+    responses: dict[int | None, Response] = {r.checkpoint_id: r for r in Response.objects.filter(enrollment=enrollment)}
     evidence_qs = Evidence.objects.filter(response__enrollment=enrollment).select_related("uploaded_by", "deleted_by")
     if not include_deleted:
         evidence_qs = evidence_qs.alive()
-    by_response = {}
+    by_response: dict[int, list[Evidence]] = {}
     for item in evidence_qs.order_by("uploaded_at", "id"):
         by_response.setdefault(item.response_id, []).append(item)
-    statuses = []
-
-    def attach(nodes):
-        for node in nodes:
-            for cp in node.checkpoint_list:
-                cp.response = responses.get(cp.pk)
-                cp.status = cp.response.status if cp.response else ResponseStatus.EMPTY
-                cp.note = cp.response.note if cp.response else ""
-                cp.evidence_list = by_response.get(cp.response.pk, []) if cp.response else []
-                statuses.append(cp.status)
-            attach(node.child_list)
-
-    attach(roots)
-    return roots, progress_of_statuses(statuses, len(statuses)).as_dict()
+    points = {}
+    for cp in tree.points():
+        response = responses.get(cp.pk)
+        points[cp.code] = PointEntry(cp, response, by_response.get(response.pk, []) if response else [])
+    counts = tree.roll_up(
+        lambda cp: (int(is_answered(points[cp.code].status)), 1),
+        lambda _ind, below: (sum(v[0] for _n, v in below), sum(v[1] for _n, v in below)),
+    )
+    return Checklist(tree=tree, points=points, counts=counts)

@@ -16,10 +16,9 @@ from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, notices
 from pinggu.campaigns.models import EnrollmentState
 from pinggu.campaigns.services import CampaignError, campaign_actions, write_refusal
-from pinggu.lib.dates import local_datetime
 from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks.layout import grid
-from pinggu.frameworks.services import to_dict
+from pinggu.lib.dates import local_datetime
 
 from . import filetypes, receipt_docx, receipts, services
 from .downloads import file_response, visible_evidence
@@ -50,17 +49,10 @@ def _context(request, enrollment):
 @require(permissions.can_list_campaigns)
 def workspace(request, pk, unit):
     enrollment = _enrollment(request, pk, unit)
-    roots, progress = services.checklist(enrollment)
-    points = {}
-
-    def collect(nodes):
-        for node in nodes:
-            for cp in node.checkpoint_list:
-                points[cp.code] = cp
-            collect(node.child_list)
-
-    collect(roots)
-    table = grid(to_dict(enrollment.framework))
+    listed = services.checklist(enrollment)
+    points, progress = listed.points, listed.progress
+    framework = enrollment.framework
+    table = grid({"levels": framework.level_names, "scoring_mode": framework.scoring_mode}, tree=listed.tree)
     cp_col = table.columns.index("考核点")
     rows = [[cell for cell in row if cell.col <= cp_col] for row in table.rows()]
     for row in rows:
@@ -76,18 +68,8 @@ def workspace(request, pk, unit):
 
 
 def _point_fragment(request, enrollment, code, error=None, notice=None, draft=None):
-    roots, progress = services.checklist(enrollment)
-    point = None
-
-    def find(nodes):
-        nonlocal point
-        for node in nodes:
-            for cp in node.checkpoint_list:
-                if cp.code == code:
-                    point = cp
-            find(node.child_list)
-
-    find(roots)
+    listed = services.checklist(enrollment)
+    point, progress = listed.points.get(code), listed.progress
     if point is None:
         raise Http404
     context = {**_context(request, enrollment), "point": point, "error": error, "notice": notice, "progress": progress,

@@ -8,9 +8,9 @@ class ExportsConfig(AppConfig):
     verbose_name = _("导出")
 
     def ready(self):
-        from . import audit_labels  # noqa: F401  (labels of the audit actions this app records)
         from pinggu.campaigns.signals import campaign_state_changed
 
+        from . import audit_labels  # noqa: F401  (labels of the audit actions this app records)
         from .prebuilt import build_after_close
 
         campaign_state_changed.connect(build_after_close, dispatch_uid="exports.build_after_close")

@@ -120,8 +120,8 @@ def package_warning(item: Evidence) -> str:
     if item.file_type not in filetypes.PACKAGE_EXTENSIONS:
         return ""
     try:
-        with default_storage.open(item.file.name, "rb") as fh:
-            package = zipdir.inspect_package(fh)
+        with default_storage.open(item.file.name, "rb") as fh:  # type: ignore[arg-type]  # a stored file has a name
+            package = zipdir.inspect_package(fh)  # type: ignore[arg-type]  # File proxies the binary stream
     except zipdir.TooManyEntries:
         return "内含文件过多，未检查，请谨慎打开"  # stored before uploads were limited
     except OSError:

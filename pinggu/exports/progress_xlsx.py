@@ -36,7 +36,7 @@ def build(campaign, items):
                     ws.cell(row=r, column=col).fill = FILLS[s]
         total_row = ["合计", "", "", sum(r.done for r, _ in m.units), sum(r.not_applicable for r, _ in m.units),
                      sum(r.total for r, _ in m.units), sum(r.files for r, _ in m.units), ""]
-        total_row += [f"{cp.done_count}/{len(m.units)}" for cp in m.checkpoints]
+        total_row += [f"{m.done[cp.pk]}/{len(m.units)}" for cp in m.checkpoints]
         ws.append(total_row)
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)

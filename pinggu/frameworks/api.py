@@ -66,7 +66,7 @@ def import_framework(
         frameworks = importing.store(datas, user=request.auth, request=request, source_name=file.name)
     except services.FrameworkError as exc:
         raise ApiError(400, exc.code, exc.message, errors=exc.problems) from None
-    body = services.to_dict(frameworks[0])
+    body = services.to_dict(frameworks[0], rule_ids=True)
     body["imported"] = [{"code": fw.code, "version": fw.version, "name": fw.name} for fw in frameworks]
     body["warnings"] = datas.warnings
     return Status(201, body)
@@ -78,4 +78,4 @@ def get_framework(request, code: FrameworkCode, version: Optional[Version] = Non
     framework = services.get_framework(code, version)
     if framework is None:
         raise ApiError(404, "not_found", _("指标体系“%(c)s”不存在。") % {"c": code})
-    return services.to_dict(framework)
+    return services.to_dict(framework, rule_ids=True)

@@ -10,6 +10,7 @@ Workbooks and sheets larger than any checklist (MAX_* below) are refused.
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,14 +67,14 @@ def _level_of(header):
 class Header:
     row: int
     levels: list = field(default_factory=list)  # [(col, level, name)]
-    checkpoint: int = None
-    code: int = None
-    sampling: int = None
-    hint: int = None
-    rules: int = None
-    bonus: int = None
-    veto: int = None
-    kind: int = None
+    checkpoint: int | None = None
+    code: int | None = None
+    sampling: int | None = None
+    hint: int | None = None
+    rules: int | None = None
+    bonus: int | None = None
+    veto: int | None = None
+    kind: int | None = None
     points: dict = field(default_factory=dict)  # target ("cp" or level) -> col
     weights: dict = field(default_factory=dict)
 
@@ -172,7 +173,7 @@ class _Sheet:
 
     def __init__(self, ws: ReadOnlyWorksheet):
         self.title = ws.title
-        self.values = {}
+        self.values: dict[tuple[int, int], Any] = {}
         with ws._get_source() as source:
             parser = WorkSheetParser(source, ws._shared_strings, data_only=True, epoch=ws.parent.epoch,
                                      date_formats=ws.parent._date_formats, timedelta_formats=ws.parent._timedelta_formats)
@@ -184,7 +185,7 @@ class _Sheet:
             merged = parser.merged_cells.mergeCell if parser.merged_cells else []
         self.max_row = max((r for r, _c in self.values), default=0)
         self.max_col = max((c for _r, c in self.values), default=0)
-        self.origin = {}
+        self.origin: dict[tuple[int, int], tuple[int, int]] = {}
         for ref in merged:
             rng = CellRange(ref.ref)
             rows = range(rng.min_row, min(rng.max_row, self.max_row) + 1)

@@ -1,9 +1,14 @@
 """Framework rules: import, publish, version, delete. Views, API and CLI call these."""
 
+from __future__ import annotations
+
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
@@ -12,19 +17,23 @@ from pinggu.accounts.audit import record
 
 from . import schema
 from .models import Checkpoint, Framework, Indicator, Status, UnitKind
+from .tree import IndicatorNode, PointNode, Tree
+
+if TYPE_CHECKING:
+    from pinggu.accounts.models import User
 
 
 class FrameworkError(Exception):
     """A refused change, with a message for the user and a machine-readable code."""
 
-    def __init__(self, message, code="invalid", problems=None):
+    def __init__(self, message: str, code: str = "invalid", problems: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.problems = problems or []
 
 
-def unit_kind_map():
+def unit_kind_map() -> dict[str, str]:
     mapping = {}
     for kind in UnitKind.objects.ensure_defaults():
         mapping[kind.code] = kind.code
@@ -35,7 +44,7 @@ def unit_kind_map():
 _FULL_PINYIN_UP_TO = 20  # letters; a longer name is shortened to its initials
 
 
-def readable_code(name, year=None, taken=()):
+def readable_code(name: str | None, year: int | None = None, taken: Iterable[str] = ()) -> str:
     """A framework code from its name and year when the file gives none: 榆林县级清单, 2020 -> yulinxianjiqingdan-2020.
 
     Pinyin syllables in full when short (榆林 -> yulin), initials when the name is long
@@ -45,7 +54,7 @@ def readable_code(name, year=None, taken=()):
     text = str(name or "")
     if year:
         text = re.sub(rf"{year}\s*年?", " ", text)
-    pieces = lazy_pinyin(text, errors=lambda s: [" " + s + " "])
+    pieces = lazy_pinyin(text, errors=lambda s: [" " + s + " "])  # type: ignore[arg-type,return-value]  # a list is allowed
     short = sum(len(p) for p in pieces if not p.startswith(" ")) <= _FULL_PINYIN_UP_TO
     words, current = [], ""
     for piece in pieces:
@@ -68,7 +77,7 @@ def readable_code(name, year=None, taken=()):
     return code
 
 
-def check(data):
+def check(data: dict[str, Any]) -> dict[str, Any]:
     """Validate a framework dict; raise FrameworkError listing every problem."""
     clean, problems = schema.validate(data, unit_kind_map())
     if problems:
@@ -77,7 +86,10 @@ def check(data):
 
 
 @transaction.atomic
-def create_framework(data, *, user=None, request=None, source_name="", force_status=None, audit=None):
+def create_framework(
+    data: dict[str, Any], *, user: User | None = None, request: HttpRequest | None = None, source_name: str = "",
+    force_status: str | None = None, audit: dict[str, Any] | None = None,
+) -> Framework:
     """Store a validated framework dict as a new version of its code.
 
     The stored version is the one in the data unless that version of the code
@@ -107,7 +119,7 @@ def create_framework(data, *, user=None, request=None, source_name="", force_sta
         created_by=user if user is not None and user.pk else None,
         published_at=timezone.now() if status == Status.PUBLISHED else None,
     )
-    _store_tree(framework, clean["indicators"])
+    _store_tree(framework, Tree.from_dict(clean["indicators"]))
     record(
         "framework_import", actor=user, request=request, obj=framework,
         code=code, version=version, source=source_name, status=status, **(audit or {}),
@@ -115,117 +127,46 @@ def create_framework(data, *, user=None, request=None, source_name="", force_sta
     return framework
 
 
-def _store_tree(framework, indicators):
-    """Insert the tree with one bulk insert per depth, not one query per node."""
-    counter = {"indicator": 0, "checkpoint": 0}
-    by_depth = []  # [(node_dict, parent_dict_or_None)] per depth
-    ordered = []
-
-    def visit(nodes, parent, depth):
-        for node in nodes:
-            counter["indicator"] += 1
-            node["_position"] = counter["indicator"]
-            while len(by_depth) <= depth:
-                by_depth.append([])
-            by_depth[depth].append((node, parent))
-            ordered.append(node)
-            visit(node["children"], node, depth + 1)
-
-    visit(indicators, None, 0)
-    for level_nodes in by_depth:
-        objs = [
-            Indicator(
-                framework=framework,
-                parent=parent["_obj"] if parent else None,
-                code=node["code"],
-                numbering=node["numbering"],
-                title=node["title"],
-                level=node["level"],
-                position=node["_position"],
-                weight=node["weight"],
-                points=node["points"],
-                deduction_cap=node["deduction_cap"],
-                note=node["note"],
-            )
-            for node, parent in level_nodes
-        ]
-        Indicator.objects.bulk_create(objs)
-        for (node, _parent), obj in zip(level_nodes, objs):
-            node["_obj"] = obj
-    checkpoints = []
-    for node in ordered:
-        for cp in node["checkpoints"]:
-            counter["checkpoint"] += 1
-            checkpoints.append(
-                Checkpoint(
-                    framework=framework,
-                    indicator=node["_obj"],
-                    code=cp["code"],
-                    position=counter["checkpoint"],
-                    text=cp["text"],
-                    points=cp["points"],
-                    weight=cp["weight"],
-                    sampling=cp["sampling"],
-                    hint=cp["hint"],
-                    deduction_rules=[{"text": r["text"], "points": schema.out_number(r["points"])} for r in cp["deduction_rules"]],
-                    is_bonus=cp["bonus"],
-                    is_veto=cp["veto"],
-                )
-            )
+def _store_tree(framework: Framework, tree: Tree) -> None:
+    """Insert the tree with one bulk insert per depth, not one query per node; positions follow `Tree.walk`."""
+    by_depth: list[list[Indicator]] = []
+    rows: dict[IndicatorNode, Indicator] = {}
+    checkpoints: list[Checkpoint] = []
+    for step in tree.walk():
+        node = step.node
+        if isinstance(node, PointNode):
+            checkpoints.append(Checkpoint(
+                framework=framework, indicator=rows[step.path[-1]], code=node.code, position=len(checkpoints) + 1,
+                text=node.text, points=node.points, weight=node.weight, sampling=node.sampling, hint=node.hint,
+                deduction_rules=[{"text": r.text, "points": schema.out_number(r.points)} for r in node.rules],
+                is_bonus=node.is_bonus, is_veto=node.is_veto,
+            ))
+            continue
+        # The parent's row exists before its children are inserted: its pk is set when its depth is stored.
+        rows[node] = Indicator(
+            framework=framework, parent=rows[step.path[-1]] if step.path else None, code=node.code,
+            numbering=node.numbering, title=node.title, level=node.level, position=len(rows) + 1, weight=node.weight,
+            points=node.points, deduction_cap=node.deduction_cap, note=node.note,
+        )
+        while len(by_depth) <= step.depth:
+            by_depth.append([])
+        by_depth[step.depth].append(rows[node])
+    for level_rows in by_depth:
+        Indicator.objects.bulk_create(level_rows)
     Checkpoint.objects.bulk_create(checkpoints)
 
 
-def load_tree(framework):
-    """The framework as nested Indicator objects with `.child_list` and `.checkpoint_list` (two queries)."""
-    indicators = list(framework.indicators.order_by("position"))
-    checkpoints = list(framework.checkpoints.order_by("position"))
-    by_id = {}
-    roots = []
-    for ind in indicators:
-        ind.child_list = []
-        ind.checkpoint_list = []
-        by_id[ind.pk] = ind
-    for ind in indicators:
-        if ind.parent_id is None:
-            roots.append(ind)
-        else:
-            by_id[ind.parent_id].child_list.append(ind)
-    for cp in checkpoints:
-        by_id[cp.indicator_id].checkpoint_list.append(cp)
-    return roots
+def load_tree(framework: Framework) -> Tree:
+    """The framework's typed tree (two queries: indicators, points)."""
+    return Tree.from_models(framework)
 
 
-def to_dict(framework):
-    """The framework in its portable shape (the JSON/YAML export and the API detail)."""
+def to_dict(framework: Framework, *, rule_ids: bool = False) -> dict[str, Any]:
+    """The framework in its portable shape (the JSON/YAML export and the API detail).
+
+    `rule_ids` adds each deduction rule's stable key ("C01#0") for the API; the files leave it out.
+    """
     n = schema.out_number
-
-    def indicator(ind):
-        return {
-            "code": ind.code,
-            "numbering": ind.numbering,
-            "level": ind.level,
-            "title": ind.title,
-            "weight": n(ind.weight),
-            "points": n(ind.points),
-            "deduction_cap": n(ind.deduction_cap),
-            "note": ind.note,
-            "children": [indicator(c) for c in ind.child_list],
-            "checkpoints": [
-                {
-                    "code": cp.code,
-                    "text": cp.text,
-                    "points": n(cp.points),
-                    "weight": n(cp.weight),
-                    "sampling": cp.sampling,
-                    "hint": cp.hint,
-                    "deduction_rules": cp.deduction_rules,
-                    "bonus": cp.is_bonus,
-                    "veto": cp.is_veto,
-                }
-                for cp in ind.checkpoint_list
-            ],
-        }
-
     return {
         "code": framework.code,
         "name": framework.name,
@@ -238,16 +179,16 @@ def to_dict(framework):
         "grade_bands": framework.grade_bands,
         "levels": framework.level_names,
         "description": framework.description,
-        "indicators": [indicator(root) for root in load_tree(framework)],
+        "indicators": load_tree(framework).to_dicts(n, rule_ids=rule_ids),
     }
 
 
-def frameworks_for_listing(include_all_versions=False):
+def frameworks_for_listing(include_all_versions: bool = False) -> QuerySet[Any]:  # Frameworks with checkpoint_count
     qs = Framework.objects.alive() if include_all_versions else Framework.objects.latest_versions()
     return qs.select_related("unit_kind").annotate(checkpoint_count=Count("checkpoints")).order_by("-year", "code", "-version")
 
 
-def get_framework(code, version=None):
+def get_framework(code: str, version: int | None = None) -> Framework | None:
     """The requested version, or the newest one; None if there is none."""
     qs = Framework.objects.alive().select_related("unit_kind").filter(code=code)
     if version is not None:
@@ -255,7 +196,7 @@ def get_framework(code, version=None):
     return qs.order_by("-version").first()
 
 
-def publish(framework, *, user=None, request=None):
+def publish(framework: Framework, *, user: User | None = None, request: HttpRequest | None = None) -> Framework:
     if framework.is_published:
         raise FrameworkError(_("该版本已发布。"), code="already_published")
     framework.status = Status.PUBLISHED
@@ -266,7 +207,7 @@ def publish(framework, *, user=None, request=None):
 
 
 @transaction.atomic
-def new_version(framework, *, user=None, request=None):
+def new_version(framework: Framework, *, user: User | None = None, request: HttpRequest | None = None) -> Framework:
     """Copy a framework into a new draft version: the only way to change a published one."""
     data = to_dict(framework)
     latest = Framework.objects.filter(code=framework.code).aggregate(v=Max("version"))["v"]
@@ -275,12 +216,12 @@ def new_version(framework, *, user=None, request=None):
     return create_framework(data, user=user, request=request, source_name=_("复制自 v%(v)d") % {"v": framework.version})
 
 
-def in_use(framework):
+def in_use(framework: Framework) -> bool:
     """Whether any campaign uses this framework version (then it can't be deleted)."""
     return framework.campaign_uses.exists()
 
 
-def delete(framework, *, user=None, request=None):
+def delete(framework: Framework, *, user: User | None = None, request: HttpRequest | None = None) -> None:
     if in_use(framework):
         raise FrameworkError(_("该指标体系已被评估任务使用，不能删除。"), code="in_use")
     framework.deleted_at = timezone.now()

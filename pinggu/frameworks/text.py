@@ -71,7 +71,7 @@ def full_width_punctuation(value: str) -> str:
     chars = list(value)
     if not _CJK.search(value):
         return value
-    protected = set()
+    protected: set[int] = set()
     for match in _URL.finditer(value):
         protected.update(range(match.start(), match.end()))
     # Brackets: pairs, innermost first; either half already full-width means the pair is Chinese.

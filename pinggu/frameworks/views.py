@@ -1,5 +1,6 @@
 import json
 import uuid
+from collections import Counter
 from pathlib import PurePath
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from pinggu.accounts.decorators import require
 from . import exports, importing, services
 from .forms import ImportForm
 from .layout import grid
+from .tree import Tree
 
 _SESSION_KEY = "framework_import"
 EXPORT_TYPES = {
@@ -71,17 +73,9 @@ def framework_detail(request, code):
 
 
 def _counts(data):
-    levels, checkpoints = {}, 0
-
-    def walk(nodes):
-        nonlocal checkpoints
-        for node in nodes:
-            levels[node["level"]] = levels.get(node["level"], 0) + 1
-            checkpoints += len(node["checkpoints"])
-            walk(node["children"])
-
-    walk(data["indicators"])
-    return {"levels": sorted(levels.items()), "checkpoints": checkpoints}
+    tree = Tree.from_dict(data["indicators"])
+    levels = Counter(ind.level for ind in tree.indicators())
+    return {"levels": sorted(levels.items()), "checkpoints": len(tree.points())}
 
 
 @require(permissions.can_view_frameworks)
@@ -98,8 +92,9 @@ def framework_export(request, code, fmt):
 
 
 def render_export(framework, fmt):
-    """The bytes of one export format (shared with the CLI)."""
-    data = services.to_dict(framework)
+    """The bytes of one export format (shared with the CLI). JSON is the API's shape, rule ids included
+    (the importer ignores them); the other formats are documents to edit and carry none."""
+    data = services.to_dict(framework, rule_ids=fmt == "json")
     if fmt == "xlsx":
         return exports.to_xlsx(data)
     if fmt == "docx":

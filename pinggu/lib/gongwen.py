@@ -306,7 +306,7 @@ def markdown_blocks(text):
         lines = [line.strip() for line in chunk.splitlines() if line.strip()]
         current = []
 
-        def flush():
+        def flush(current=current):  # bound now: the list of this chunk
             if current:
                 joined = current[0]
                 for line in current[1:]:

@@ -5,14 +5,16 @@ the counts are grouped in the database, never fetched per row.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pinggu.accounts import permissions
-from pinggu.campaigns.models import EnrollmentState, unit_sort_key
+from pinggu.accounts.models import User
+from pinggu.campaigns.models import Campaign, Enrollment, EnrollmentState, unit_sort_key
 from pinggu.campaigns.services import enrollment_record, is_overdue, iso_local
 from pinggu.evidence.models import Evidence, EvidenceKind, ResponseStatus
 from pinggu.evidence.selectors import is_answered, progress_for_many, statuses_for_many
@@ -33,7 +35,7 @@ SORT_KEYS = ("unit_name", "unit_code", "kind", "state", "done", "not_applicable"
 
 @dataclass
 class Row:
-    enrollment: object
+    enrollment: Enrollment
     unit_code: str
     unit_name: str
     kind: str
@@ -44,20 +46,20 @@ class Row:
     total: int
     files: int
     bytes: int
-    last_activity: object
-    deadline: object
+    last_activity: datetime | None
+    deadline: datetime
     extended: bool
     extension_reason: str = ""
     incomplete: bool = False
     sort_name: tuple = field(default=(), repr=False)  # the units' one order (models.unit_sort_key)
 
     @property
-    def state_label(self):
+    def state_label(self) -> str:
         if self.state == EnrollmentState.SUBMITTED and self.incomplete:
             return str(INCOMPLETE_LABEL)
         return str(STATE_LABELS[self.state])
 
-    def as_api(self):
+    def as_api(self) -> dict[str, Any]:
         return {
             "unit_code": self.unit_code, "unit_name": self.unit_name, "kind": self.kind, "state": self.state,
             "done": self.done, "not_applicable": self.not_applicable, "total": self.total, "files": self.files,
@@ -66,23 +68,23 @@ class Row:
         }
 
 
-def visible_enrollments(user, campaign):
+def visible_enrollments(user: User, campaign: Campaign) -> QuerySet[Enrollment]:
     return permissions.enrollments_visible_to(user).filter(campaign=campaign)
 
 
-def rows(enrollments, *, now=None):
+def rows(enrollments: QuerySet[Enrollment], *, now: datetime | None = None) -> list[Row]:
     """One Row per enrollment, in four queries."""
     now = now or timezone.now()
-    enrollments = list(enrollments.select_related("unit__kind", "campaign", "returned_by", "extended_by"))
-    ids = [e.pk for e in enrollments]
-    answered = progress_for_many(enrollments)
+    listed = list(enrollments.select_related("unit__kind", "campaign", "returned_by", "extended_by"))
+    ids = [e.pk for e in listed]
+    answered = progress_for_many(listed)
     files = {
         r["response__enrollment_id"]: r
         for r in Evidence.objects.alive().filter(response__enrollment_id__in=ids, kind=EvidenceKind.FILE)
         .values("response__enrollment_id").annotate(n=Count("id"), size=Sum("size"), last=Max("uploaded_at"))
     }
     out = []
-    for e in enrollments:
+    for e in listed:
         deadline = e.effective_deadline
         state = OVERDUE if is_overdue(e, now) else e.state
         counts = answered[e.pk]
@@ -97,7 +99,9 @@ def rows(enrollments, *, now=None):
     return out
 
 
-def filter_and_sort(items, *, kind=None, state=None, sort="unit_name", descending=False):
+def filter_and_sort(
+    items: list[Row], *, kind: str | None = None, state: str | None = None, sort: str = "unit_name", descending: bool = False,
+) -> list[Row]:
     if kind:
         items = [r for r in items if r.kind == kind]
     if state == INCOMPLETE:
@@ -114,7 +118,7 @@ def filter_and_sort(items, *, kind=None, state=None, sort="unit_name", descendin
     return sorted(items, key=getter, reverse=descending)
 
 
-def totals(items):
+def totals(items: list[Row]) -> dict[str, Any]:
     by_state = {s: 0 for s in STATE_LABELS}
     for r in items:
         by_state[r.state] += 1
@@ -133,38 +137,39 @@ def totals(items):
 @dataclass
 class Matrix:
     kind_name: str
-    checkpoints: list  # Checkpoint objects with .done_count
-    units: list  # (Row, [status per checkpoint])
+    checkpoints: list[Checkpoint]
+    units: list[tuple[Row, list[str]]]  # (Row, [status per checkpoint])
+    done: dict[int, int]  # units that answered it, per checkpoint pk
 
 
-def matrices(items):
+def matrices(items: list[Row]) -> list[Matrix]:
     """Units x assessment points per framework (county and department checklists differ). Two queries."""
-    by_framework = {}
+    by_framework: dict[int, list[Row]] = {}
     for r in items:
         by_framework.setdefault(r.enrollment.framework_id, []).append(r)
-    checkpoints = {}
+    checkpoints: dict[int, list[Checkpoint]] = {}
     for cp in Checkpoint.objects.filter(framework_id__in=by_framework).order_by("position"):
-        cp.done_count = 0
         checkpoints.setdefault(cp.framework_id, []).append(cp)
     statuses = statuses_for_many(r.enrollment.pk for r in items)
     out = []
     for framework_id, units in by_framework.items():
         cps = checkpoints.get(framework_id, [])
         grid = []
+        done = {cp.pk: 0 for cp in cps}
         for r in units:
             line = [statuses.get((r.enrollment.pk, cp.pk), ResponseStatus.EMPTY) for cp in cps]
             for cp, status in zip(cps, line):
                 if is_answered(status):
-                    cp.done_count += 1
+                    done[cp.pk] += 1
             grid.append((r, line))
-        out.append(Matrix(kind_name=units[0].kind_name, checkpoints=cps, units=grid))
+        out.append(Matrix(kind_name=units[0].kind_name, checkpoints=cps, units=grid, done=done))
     return out
 
 
-def by_kind(items):
+def by_kind(items: list[Row]) -> list[dict[str, Any]]:
     """Per unit kind, what the organizer asks first: units submitted of N (不完整 and 已退回 broken out),
     then the points answered beside it."""
-    kinds = {}
+    kinds: dict[str, dict[str, Any]] = {}
     for r in items:
         k = kinds.setdefault(r.kind_name, {"name": r.kind_name, "units": 0, "submitted": 0, "incomplete": 0,
                                            "returned": 0, "done": 0, "total": 0})
@@ -180,14 +185,16 @@ def by_kind(items):
     return list(kinds.values())
 
 
-def chart_data(items, campaign):
+def chart_data(items: list[Row], campaign: Campaign) -> dict[str, Any]:
     """Units submitted by unit kind, cumulative submissions by day, the points most often left empty."""
     submitted_days = sorted(timezone.localtime(r.enrollment.submitted_at).date() for r in items
                             if r.state == EnrollmentState.SUBMITTED and r.enrollment.submitted_at)
     opens = timezone.localtime(campaign.opens_at).date()
     deadline = timezone.localtime(campaign.deadline).date()
     today = timezone.localdate()
-    days, cumulative, n, i = [], [], 0, 0
+    days: list[str] = []
+    cumulative: list[int | None] = []
+    n = i = 0
     day = opens
     while day <= max(deadline, min(today, deadline + timedelta(days=30))) and len(days) < 400:
         while i < len(submitted_days) and submitted_days[i] <= day:
@@ -196,10 +203,10 @@ def chart_data(items, campaign):
         days.append(f"{day.month}/{day.day}")
         cumulative.append(n if day <= today else None)
         day += timedelta(days=1)
-    empty = []
+    empty: list[dict[str, Any]] = []
     for m in matrices(items):
         for cp in m.checkpoints:
-            empty.append({"code": cp.code, "kind": m.kind_name, "text": cp.text[:30], "empty": len(m.units) - cp.done_count})
+            empty.append({"code": cp.code, "kind": m.kind_name, "text": cp.text[:30], "empty": len(m.units) - m.done[cp.pk]})
     empty.sort(key=lambda x: -x["empty"])
     return {
         "kinds": by_kind(items),

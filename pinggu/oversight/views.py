@@ -88,7 +88,7 @@ def matrix(request, pk):
     tables = []
     for m in progress.matrices(items):
         head = "".join(
-            f'<th scope="col" title="{escape(cp.text)}"><div>{escape(cp.code)}</div><small>{cp.done_count}/{len(m.units)}</small></th>'
+            f'<th scope="col" title="{escape(cp.text)}"><div>{escape(cp.code)}</div><small>{m.done[cp.pk]}/{len(m.units)}</small></th>'
             for cp in m.checkpoints
         )
         codes = [escape(cp.code) for cp in m.checkpoints]  # escaped once per column, not per cell

@@ -57,6 +57,7 @@ class RequestSizeLimitMiddleware:
         if refusal is None:
             return self.get_response(request)
         status, code, message = refusal
+        response: HttpResponse
         if wants_json(request):
             response = ApiError.response(status, code, message, ok=False)
         else:

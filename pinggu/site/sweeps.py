@@ -25,7 +25,7 @@ def sweep_temp_files(directory: Path | None = None, max_age: timedelta | None = 
     """
     directory = Path(directory or settings.FILE_UPLOAD_TEMP_DIR)
     cutoff = time.time() - (max_age or settings.TEMP_FILE_MAX_AGE).total_seconds()
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except FileNotFoundError:

@@ -57,7 +57,7 @@ def web_login(client, username, password):
 
 def test_lockout_after_five_failures_web_and_api_alike(client, db):
     make_user("clerk", role=Role.VIEWER)
-    for attempt in range(3):
+    for _attempt in range(3):
         assert api_login(client, "clerk", "Wrong-Passw0rd").status_code == 401
     assert web_login(client, "clerk", "Wrong-Passw0rd").status_code == 200  # form re-shown with the error
     assert web_login(client, "clerk", "Wrong-Passw0rd").status_code == 429  # the fifth failure locks

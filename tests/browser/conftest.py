@@ -33,7 +33,7 @@ AXE_ON_LOAD = """
   };
   window.addEventListener("load", () => setTimeout(() => window.__axeCheck().catch(() => {}), 30));
 })();
-""" % json.dumps(AXE_TAGS)
+""" % json.dumps(AXE_TAGS)  # noqa: UP031 (a JavaScript template: its braces would need doubling)
 # Page actions that may leave the page: the page is checked before them, so fast tests miss none.
 NAVIGATING = ("goto", "click", "select_option", "press", "reload", "go_back", "check")
 

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from pinggu.oversight import progress
 from pinggu.campaigns import services as cs
 from pinggu.campaigns.models import CampaignState, EnrollmentState
 from pinggu.evidence import services
+from pinggu.oversight import progress
 
 from ..conftest import PDF, token_for
 

@@ -1,7 +1,6 @@
 import io
 import json
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -32,7 +31,7 @@ def pass_deadline(world):
 def test_cn_datetime_format():
     value = timezone.make_aware(datetime(2020, 12, 11, 17, 0))
     assert cn_datetime(value) == "2020年12月11日 17:00"
-    assert cn_datetime(value.astimezone(dt_timezone.utc)) == "2020年12月11日 17:00"
+    assert cn_datetime(value.astimezone(UTC)) == "2020年12月11日 17:00"
 
 
 def test_after_deadline_every_change_refused_naming_deadline_and_contact(client, world):

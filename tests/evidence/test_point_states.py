@@ -10,7 +10,7 @@ import pinggu
 from pinggu.accounts.models import AuditEvent
 from pinggu.evidence import services
 from pinggu.evidence.models import Response, ResponseStatus
-from pinggu.evidence.services import EvidenceError, RESPONSE_TRANSITIONS, change_response_status
+from pinggu.evidence.services import RESPONSE_TRANSITIONS, EvidenceError, change_response_status
 from pinggu.evidence.signals import response_status_changed
 
 from ..conftest import PDF, token_for, upload_file

@@ -12,10 +12,10 @@ import pytest
 from lxml import html
 from openpyxl import load_workbook
 
-from pinggu.oversight import reminders
 from pinggu.evidence import selectors, services
 from pinggu.evidence.models import Response, ResponseStatus
 from pinggu.frameworks.models import Checkpoint
+from pinggu.oversight import reminders
 
 from ..conftest import PDF, token_for, upload_file
 

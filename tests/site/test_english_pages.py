@@ -148,7 +148,7 @@ def chinese_in(html):
 def pages():
     """(route, roles allowed) for every web route; GET answers that are not HTML pages are skipped."""
     allowed = {}
-    for (method, route), roles in ACCESS.items():
+    for (_method, route), roles in ACCESS.items():
         if not route.startswith("/api/"):
             allowed.setdefault(route, set()).update({"anon"} if roles == PUBLIC else roles)
     return [(route, allowed.get(route, {"org"})) for route in sorted(web_routes())]

@@ -28,7 +28,7 @@ def check_move():
     old = migrate(BEFORE)  # the schema of a data directory made before the move
     kind = old.get_model("frameworks", "UnitKind").objects.create(code="town", name="乡镇", order=9)
     unit = old.get_model("campaigns", "Unit").objects.create(name="某镇", code="mz", kind=kind, name_pinyin="mou zhen")
-    user = old.get_model("accounts", "User").objects.create(username="mz-user", unit=unit, role="submitter")
+    old.get_model("accounts", "User").objects.create(username="mz-user", unit=unit, role="submitter")
     framework = old.get_model("frameworks", "Framework").objects.create(code="town-fw", name="乡镇清单", year=2026,
                                                                         unit_kind=kind)
     campaign = old.get_model("campaigns", "Campaign").objects.create(

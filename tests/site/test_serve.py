@@ -118,7 +118,7 @@ def test_serve_exits_non_zero_when_gunicorn_dies(instance):
         assert server.wait(timeout=30) != 0
         assert _wait(lambda: not _alive(worker), 10), "the worker outlived serve"
         for pid in everything:  # gunicorn's own workers notice their master is gone on their own
-            _wait(lambda: not _alive(pid), 10)
+            _wait(lambda pid=pid: not _alive(pid), 10)
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)

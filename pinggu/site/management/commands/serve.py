@@ -65,6 +65,7 @@ class WorkerSupervisor:
         elif self.restart_at is not None and now >= self.restart_at:
             self.restart_at = None
             self.start()
+            assert self.process is not None
             log.warning("后台任务进程已重启（pid %d）", self.process.pid)
 
     def stop(self, timeout: float = 30) -> None:
