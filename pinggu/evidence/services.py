@@ -5,7 +5,6 @@ import uuid
 import zlib
 from urllib.parse import urlsplit
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -157,7 +156,7 @@ def add_file(enrollment, checkpoint_code, upload, *, user, note="", request=None
         return duplicate, False
     # The file goes to storage first under a generated name; if the database
     # refuses the record afterwards, the stored copy is removed again.
-    stored = default_storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
+    stored = Evidence._meta.get_field("file").storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
     try:
         with transaction.atomic():
             locked = _lock_writable(enrollment)
