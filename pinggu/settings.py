@@ -185,6 +185,12 @@ elif STORAGE != "local":
 # On S3, downloads redirect to a presigned URL valid this long; PINGGU_S3_PRESIGN=false streams through Pinggu instead.
 S3_PRESIGN = env_bool("S3_PRESIGN", True)
 S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300)
+# PINGGU_SENDFILE=nginx: on local storage, evidence downloads are sent by nginx (X-Accel-Redirect to the
+# internal location PINGGU_SENDFILE_URL, an alias of the files directory) after the permission check and audit.
+SENDFILE = (env("SENDFILE", "") or "").strip().lower()
+if SENDFILE not in {"", "nginx"}:
+    raise ValueError(f"PINGGU_SENDFILE must be empty or nginx, not {SENDFILE!r}")
+SENDFILE_URL = env("SENDFILE_URL", "/_pinggu_files/")
 WHITENOISE_USE_FINDERS = True  # serve straight from the package; collectstatic is optional
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -74,6 +74,15 @@ def presigned_url(storage: Storage, name: str, *, filename: str, content_type: s
     }, expire=settings.S3_PRESIGN_SECONDS)
 
 
+def accel_redirect(storage: Storage, name: str) -> str | None:
+    """The internal nginx location to send this local file from (PINGGU_SENDFILE=nginx), else None."""
+    if settings.SENDFILE != "nginx" or not is_local(storage):
+        return None
+    from urllib.parse import quote
+
+    return settings.SENDFILE_URL.rstrip("/") + "/" + quote(name)
+
+
 def ensure_bucket(storage: Storage) -> bool:
     """Create the configured bucket when it does not exist; True when it was created. Nothing to do on local disk."""
     if not is_s3(storage):

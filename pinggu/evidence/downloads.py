@@ -10,7 +10,7 @@ previewed file is still streamed through Pinggu from its own origin); with presi
 (PINGGU_S3_PRESIGN=false) every download is streamed with ranged reads.
 """
 
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from pinggu import storage as stored
@@ -57,6 +57,16 @@ def file_response(request, item, *, inline=False):
     if shown_as is None and stored.presigns(storage):
         return HttpResponseRedirect(stored.presigned_url(storage, item.file.name, filename=item.filename,
                                                          content_type=content_type, attachment=True))
+    accel = stored.accel_redirect(storage, item.file.name)
+    if accel:
+        # nginx sends the bytes (and answers Range) from its internal location; the headers here are kept.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = accel
+        response["Content-Disposition"] = content_disposition_header(shown_as is None, item.filename)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = INLINE_CSP if shown_as else ATTACHMENT_CSP
+        response["Cross-Origin-Resource-Policy"] = "same-origin"
+        return response
     if stored.is_local(storage):
         response = FileResponse(storage.open(item.file.name, "rb"), as_attachment=shown_as is None,
                                 filename=item.filename, content_type=content_type)

@@ -148,3 +148,17 @@ def test_unknown_storage_is_refused(tmp_path):
     env = {**os.environ, "PINGGU_DATA_DIR": str(tmp_path), "PINGGU_STORAGE": "ftp"}
     result = subprocess.run([sys.executable, "-m", "pinggu", "check"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "PINGGU_STORAGE" in result.stderr
+
+
+def test_nginx_sends_local_files_after_the_check_and_audit(client, world, settings):
+    settings.SENDFILE = "nginx"
+    item, _ = services.add_file(world.enrollment(world.a), "C01", upload_file("甲 说明.pdf", PDF), user=world.sub_a)
+    client.force_login(world.sub_b)
+    assert client.get(f"/evidence/{item.pk}/download/").status_code == 404
+    client.force_login(world.organizer)
+    response = client.get(f"/evidence/{item.pk}/download/")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/_pinggu_files/{item.file.name}"
+    assert response["Content-Type"] == "application/pdf" and response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff" and "sandbox" in response["Content-Security-Policy"]
+    assert AuditEvent.objects.filter(action="download", object_id=str(item.pk)).count() == 1
