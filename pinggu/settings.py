@@ -8,6 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -156,10 +157,43 @@ MEDIA_URL = "/files/"  # never served directly; downloads go through permission-
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks here first; the package finders serve the rest
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# PINGGU_STORAGE=s3: evidence, bundles and generated files in S3-compatible object storage
+# (MinIO, Ceph, a cloud OSS); the bucket is created by `pinggu migrate` or `pinggu storage init`.
+STORAGE = (env("STORAGE", "local") or "local").strip().lower()
+if STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "bucket_name": env("S3_BUCKET", "pinggu"),
+            "access_key": env("S3_ACCESS_KEY") or None,
+            "secret_key": env("S3_SECRET_KEY") or None,
+            "region_name": env("S3_REGION") or None,
+            # path style suits MinIO/Ceph behind one host name; virtual for cloud OSS that requires it
+            "addressing_style": env("S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "location": env("S3_PREFIX", ""),
+            "file_overwrite": False,  # uploads never overwrite
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("S3_PRESIGN_SECONDS", 300),
+        },
+    }
+elif STORAGE != "local":
+    raise ValueError(f"PINGGU_STORAGE must be local or s3, not {STORAGE!r}")
+# On S3, downloads redirect to a presigned URL valid this long; PINGGU_S3_PRESIGN=false streams through Pinggu instead.
+S3_PRESIGN = env_bool("S3_PRESIGN", True)
+S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300)
+# PINGGU_SENDFILE=nginx: on local storage, evidence downloads are sent by nginx (X-Accel-Redirect to the
+# internal location PINGGU_SENDFILE_URL, an alias of the files directory) after the permission check and audit.
+SENDFILE = (env("SENDFILE", "") or "").strip().lower()
+if SENDFILE not in {"", "nginx"}:
+    raise ValueError(f"PINGGU_SENDFILE must be empty or nginx, not {SENDFILE!r}")
+SENDFILE_URL = env("SENDFILE_URL", "/_pinggu_files/")
 WHITENOISE_USE_FINDERS = True  # serve straight from the package; collectstatic is optional
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

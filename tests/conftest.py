@@ -1,3 +1,6 @@
+import socket
+import uuid
+
 import pytest
 
 from pinggu.accounts.models import Role, User
@@ -10,6 +13,64 @@ PASSWORD = "Test-Passw0rd!"
 def _isolated_files(settings, tmp_path):
     """Every test writes its files into its own directory."""
     settings.MEDIA_ROOT = tmp_path / "files"
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked `both_storages` run twice: on the data directory and on the loopback S3 server."""
+    if metafunc.definition.get_closest_marker("both_storages"):
+        metafunc.parametrize("_storage_backend", ["local", "s3"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API server (moto in server mode) on a free loopback port, for the whole run."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def use_s3(settings, endpoint, *, presign=False):
+    """Point default storage at a fresh bucket on the loopback S3 server, created as `pinggu migrate` would."""
+    from django.core.files.storage import default_storage
+
+    from pinggu import storage
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "endpoint_url": endpoint, "bucket_name": f"pinggu-test-{uuid.uuid4().hex[:12]}",
+                "access_key": "testing", "secret_key": "testing", "region_name": "us-east-1",
+                "addressing_style": "path", "signature_version": "s3v4", "file_overwrite": False,
+                "default_acl": None, "querystring_auth": True, "querystring_expire": 300,
+            },
+        },
+    }
+    settings.S3_PRESIGN = presign
+    assert storage.ensure_bucket(default_storage)
+    return default_storage
+
+
+@pytest.fixture(autouse=True)
+def _storage_backend(request, settings):
+    """The data directory unless the test is parametrised onto S3 (see `both_storages`); S3 streams, presigning off."""
+    backend = getattr(request, "param", "local")
+    if backend == "s3":
+        use_s3(settings, request.getfixturevalue("s3_server"))
+    yield backend
+    if backend == "s3":
+        from pathlib import Path
+
+        # Nothing may fall back to a local path when object storage is configured.
+        assert not (Path(settings.MEDIA_ROOT) / "evidence").exists()
+        assert not (Path(settings.MEDIA_ROOT) / "bundles").exists()
 
 
 @pytest.fixture(autouse=True)

@@ -14,13 +14,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import default_storage
+
+from pinggu import storage as stored
 
 from .models import Evidence
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+
+
+def _storage():
+    return Evidence._meta.get_field("file").storage
 
 
 def _list_path() -> Path:
@@ -30,7 +35,7 @@ def _list_path() -> Path:
 def discard_stored(name: str) -> None:
     """Remove the stored object `name` without touching the database; if that fails, list it for `sweep_orphans`."""
     try:
-        default_storage.delete(name)
+        _storage().delete(name)
         return
     except Exception as exc:  # any storage backend's failure: this runs inside another error's handler
         log.error("无法删除未登记的材料文件 %s：%s；已记入待清理清单", name, exc)
@@ -69,7 +74,7 @@ def _sweep_list() -> list[str]:
                 log.warning("待清理清单中的 %s 有数据库记录，保留该文件", name)
                 continue
             try:
-                default_storage.delete(name)
+                _storage().delete(name)
             except Exception as exc:
                 log.error("仍无法删除未登记的材料文件 %s：%s", name, exc)
                 keep.append(name)
@@ -84,8 +89,22 @@ def _sweep_list() -> list[str]:
     return removed
 
 
+def _old_objects(storage, oldest: float, cutoff: float) -> dict[str, None]:
+    """Evidence objects in S3 last written in [oldest, cutoff): one listing request per thousand objects."""
+    prefix = storage._normalize_name("evidence/")
+    strip = len(storage._normalize_name(""))
+    old: dict[str, None] = {}
+    for obj in storage.bucket.objects.filter(Prefix=prefix):
+        if oldest <= obj.last_modified.timestamp() < cutoff:
+            old[obj.key[strip:].lstrip("/")] = None
+    return old
+
+
 def _sweep_unreferenced(min_age: timedelta, window: timedelta | None) -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
+    storage = _storage()
+    if stored.is_s3(storage):
+        return _sweep_unreferenced_s3(storage, min_age, window)
+    root = Path(storage.location)
     top = root / "evidence"
     cutoff = time.time() - min_age.total_seconds()
     # Only files that became old enough since the last sweeps need the database asked about them;
@@ -130,4 +149,26 @@ def sweep_orphans(min_age: timedelta | None = None, window: timedelta | None = N
     """
     removed = _sweep_list()
     removed += _sweep_unreferenced(min_age or settings.ORPHAN_FILE_MIN_AGE, window)
+    return removed
+
+
+def _sweep_unreferenced_s3(storage, min_age: timedelta, window: timedelta | None) -> list[str]:
+    """The same sweep on object storage, from the bucket listing's last-modified times."""
+    cutoff = time.time() - min_age.total_seconds()
+    oldest = cutoff - window.total_seconds() if window is not None else float("-inf")
+    old = _old_objects(storage, oldest, cutoff)
+    if not old:
+        return []
+    referenced = _referenced(list(old))
+    removed = []
+    for name in old:
+        if name in referenced:
+            continue
+        try:
+            storage.delete(name)
+        except Exception as exc:  # botocore's errors: keep sweeping the others
+            log.error("无法删除未登记的材料文件 %s：%s", name, exc)
+            continue
+        log.warning("已删除超过 %s 仍未登记的材料文件 %s", min_age, name)
+        removed.append(name)
     return removed

@@ -8,7 +8,6 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -226,7 +225,7 @@ def add_file(
         return duplicate, False
     # The file goes to storage first under a generated name; if the database
     # refuses the record afterwards, the stored copy is removed again.
-    stored = default_storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
+    stored = Evidence._meta.get_field("file").storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
     try:
         with transaction.atomic():
             locked = _lock_writable(enrollment)

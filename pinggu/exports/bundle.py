@@ -12,11 +12,11 @@ import hashlib
 import io
 import os
 
-from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import Workbook
 from zipstream import ZipStream
 
+from pinggu import storage as stored
 from pinggu.campaigns.models import unit_ordering
 from pinggu.evidence import filetypes
 from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseStatus
@@ -120,8 +120,8 @@ def package_warning(item: Evidence) -> str:
     if item.file_type not in filetypes.PACKAGE_EXTENSIONS:
         return ""
     try:
-        with default_storage.open(item.file.name, "rb") as fh:  # type: ignore[arg-type]  # a stored file has a name
-            package = zipdir.inspect_package(fh)  # type: ignore[arg-type]  # File proxies the binary stream
+        with stored.open_seekable(item.file.storage, item.file.name) as fh:  # type: ignore[arg-type]  # a stored file has a name
+            package = zipdir.inspect_package(fh)
     except zipdir.TooManyEntries:
         return "内含文件过多，未检查，请谨慎打开"  # stored before uploads were limited
     except OSError:
@@ -152,14 +152,11 @@ def _manifest_xlsx(rows):
     return to_bytes(wb)
 
 
-def _prefetch(name):
+def _prefetch(storage, name):
     """Ask the kernel to start reading a local file now, so disk reads overlap with sending the previous one."""
-    if name is None or not hasattr(os, "posix_fadvise"):
-        return
-    try:
-        path = default_storage.path(name)
-    except NotImplementedError:  # remote storage (S3): nothing to hint
-        return
+    if name is None or not hasattr(os, "posix_fadvise") or not stored.is_local(storage):
+        return  # remote storage (S3): nothing to hint
+    path = storage.path(name)
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -172,15 +169,17 @@ def _prefetch(name):
         os.close(fd)
 
 
-def _read(name, next_name):
+def _read(storage, name, next_name):
     def chunks():
-        with default_storage.open(name, "rb") as fh:
-            _prefetch(next_name)
-            while True:
-                block = fh.read(CHUNK)
-                if not block:
-                    return
-                yield block
+        reader = stored.read_range(storage, name, chunk=CHUNK)
+        try:
+            first = next(reader, None)
+            _prefetch(storage, next_name)
+            if first is not None:
+                yield first
+                yield from reader
+        finally:
+            reader.close()
 
     return chunks()
 
@@ -196,9 +195,10 @@ def zip_stream(plan):
     zs.add(_manifest_xlsx(manifest), "manifest.xlsx")
     for path, body in notes:
         zs.add(body, path)
+    storage = Evidence._meta.get_field("file").storage
     if files:
-        _prefetch(files[0][1].file.name)
+        _prefetch(storage, files[0][1].file.name)
     for i, (path, item) in enumerate(files):
         following = files[i + 1][1].file.name if i + 1 < len(files) else None
-        zs.add(_read(item.file.name, following), path, size=item.size)
+        zs.add(_read(storage, item.file.name, following), path, size=item.size)
     return zs

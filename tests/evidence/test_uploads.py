@@ -51,6 +51,7 @@ GOOD = {
 
 
 @pytest.mark.parametrize("name", list(GOOD))
+@pytest.mark.both_storages
 def test_allowed_types_accepted(api, world, name):
     response = post_file(api, name, GOOD[name])
     assert response.status_code == 201, response.content
@@ -100,6 +101,7 @@ def test_oversize_file_refused(api, world):
     assert not Evidence.objects.exists()
 
 
+@pytest.mark.both_storages
 def test_unit_quota(api, world):
     world.campaign.unit_quota_bytes = len(PDF) + 10
     world.campaign.save()
@@ -112,6 +114,7 @@ def test_unit_quota(api, world):
     assert post_file(api, "二.pdf", PDF + b"% other", point="C02").status_code == 201
 
 
+@pytest.mark.both_storages
 def test_same_content_twice_reported_not_stored(api, world):
     first = post_file(api, "甲.pdf", PDF)
     again = post_file(api, "甲（副本）.pdf", PDF)
@@ -136,6 +139,7 @@ NAMES = [
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.both_storages
 def test_odd_names_survive_byte_for_byte(client, world, name, settings):
     content = PDF + name.encode("utf-8", "replace") + bytes(range(256))
     client.force_login(world.sub_a)
@@ -196,6 +200,7 @@ def test_unknown_checkpoint_is_404(api, world):
     assert post_file(api, "x.pdf", PDF, point="C99").status_code == 404
 
 
+@pytest.mark.both_storages
 def test_delete_is_soft_and_organizer_restores(client, api, world):
     item_id = post_file(api, "甲.pdf", PDF).json()["id"]
     assert api.delete(f"/api/v1/evidence/{item_id}").status_code == 200

@@ -55,6 +55,7 @@ def get_zip(client, url):
     return zipfile.ZipFile(io.BytesIO(body)), body
 
 
+@pytest.mark.both_storages
 def test_bundle_layout_manifest_and_hashes(client, world, loaded):
     client.force_login(world.organizer)
     archive, body = get_zip(client, f"/campaigns/{world.campaign.pk}/export/evidence.zip")
@@ -111,6 +112,7 @@ def test_evaluator_bundle_holds_only_assigned_units(client, world, loaded):
     assert {n.split("/")[0] for n in archive.namelist() if "/" in n} == {"甲县"}
 
 
+@pytest.mark.both_storages
 def test_prebuilt_bundle_serves_ranges(client, world, loaded, django_capture_on_commit_callbacks):
     client.force_login(world.organizer)
     url = f"/campaigns/{world.campaign.pk}/export/evidence.zip"
@@ -213,6 +215,7 @@ def test_broken_download_leaves_nothing_behind(client, world, loaded, settings):
     assert snapshot() == before
 
 
+@pytest.mark.both_storages
 def test_closing_the_campaign_builds_the_bundle(world, loaded, django_capture_on_commit_callbacks):
     from pinggu.campaigns import services as cs
 
