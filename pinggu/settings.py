@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "pinggu.frameworks",
     "pinggu.campaigns",
     "pinggu.evidence",
+    "pinggu.reviews",
     "pinggu.exports",
 ]
 

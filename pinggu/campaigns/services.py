@@ -19,7 +19,7 @@ from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import bounded, max_length
 
 from .models import (
-    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, Unit,
+    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, EvaluatorRole, Unit,
 )
 from .signals import campaign_state_changed, enrollment_state_changed
 from .tasks import send_notice
@@ -503,16 +503,20 @@ def create_accounts(campaign, *, by=None, request=None):
     return account_services.create_unit_accounts(units, by=by, request=request)
 
 
-def assign_evaluator(campaign, evaluator, unit=None, *, user=None, request=None):
-    """Let an evaluator reach one unit of the campaign, or all of them (unit=None)."""
+def assign_evaluator(campaign, evaluator, unit=None, *, role=EvaluatorRole.FIRST, user=None, request=None):
+    """Let an evaluator reach one unit of the campaign, or all of them (unit=None), as first evaluator or 复核."""
     if evaluator.role != Role.EVALUATOR:
         raise CampaignError(_("只能指派评估人员账户。"), code="not_evaluator")
     if unit is not None and not campaign.enrollments.filter(unit=unit).exists():
         raise CampaignError(_("该单位没有参加本任务。"), code="not_enrolled")
-    assignment, created = EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=unit)
-    if created:
+    assignment, created = EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=unit,
+                                                                    defaults={"role": role})
+    if created or assignment.role != role:
+        if not created:
+            assignment.role = role
+            assignment.save(update_fields=["role"])
         record("evaluator_assign", actor=user, request=request, campaign=campaign, unit=unit,
-               evaluator=evaluator.username, scope="all" if unit is None else unit.code)
+               evaluator=evaluator.username, scope="all" if unit is None else unit.code, role=role)
     return assignment
 
 

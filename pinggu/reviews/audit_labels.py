@@ -1,0 +1,15 @@
+"""Labels of the audit actions and detail fields this app records (see pinggu.accounts.audit)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from pinggu.accounts.audit import register_actions, register_fields
+
+from .models import Stage, Verdict
+
+register_actions({"review": _("评分"), "review_change": _("修改评分")})
+
+register_fields(
+    {"checkpoint": _("考核点"), "stage": _("阶段"), "verdict": _("结论"), "score": _("得分"),
+     "previous_score": _("原得分"), "deductions": _("扣分")},
+    values={"stage": dict(Stage.choices), "verdict": dict(Verdict.choices)},
+)
