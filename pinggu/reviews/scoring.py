@@ -29,6 +29,7 @@ from pinggu.errors import DomainError
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+MAX_STORED = Decimal("999999.99")  # what a DecimalField(max_digits=8, decimal_places=2) holds
 
 PASS, PARTIAL, FAIL, NOT_APPLICABLE = "pass", "partial", "fail", "not_applicable"
 VERDICTS = (PASS, PARTIAL, FAIL, NOT_APPLICABLE)
@@ -117,7 +118,8 @@ def judge(point: Mapping[str, Any], mode: str, *, verdict: str, score: Any = Non
             clean.append(Deduction(d.rule, str(rules[d.rule].get("text") or ""), d.count, dec(rules[d.rule]["points"])))
         else:
             amount = dec(d.points)
-            if amount is None or amount < 0 or not d.text.strip():
+            if amount is None or not amount.is_finite() or not ZERO <= amount <= MAX_STORED \
+                    or amount != amount.quantize(CENT) or not d.text.strip():
                 raise ScoringError(_("自定义扣分须写明扣分事项和分值（不小于 0）。"), code="invalid_deduction")
             clean.append(Deduction(None, d.text.strip(), d.count, amount))
     if verdict == NOT_APPLICABLE:
@@ -132,6 +134,8 @@ def judge(point: Mapping[str, Any], mode: str, *, verdict: str, score: Any = Non
             raise ScoringError(_("分数不是数字。"), code="score_out_of_range") from None
         if given is None or not given.is_finite():
             raise ScoringError(_("分数不是数字。"), code="score_out_of_range")
+        if ZERO <= given <= maximum and given != given.quantize(CENT):
+            raise ScoringError(_("得分最多保留两位小数。"), code="score_out_of_range")
     if clean:
         computed = maximum - min(maximum, sum((d.amount for d in clean), ZERO))
         if given is not None and given != computed:

@@ -34,6 +34,13 @@ def results_locked(campaign) -> bool:
     return bool(results and results.locked)
 
 
+def results_published(campaign) -> bool:
+    """Units see their results once the organizer published them."""
+    if campaign.state == CampaignState.PUBLISHED:
+        return True
+    return Results.objects.filter(campaign=campaign, published_at__isnull=False).exists()
+
+
 def _deductions_in(deductions: Iterable[Mapping[str, Any] | scoring.DeductionIn]) -> list[scoring.DeductionIn]:
     out = []
     for d in deductions:
