@@ -19,7 +19,8 @@ from pinggu.frameworks.models import Framework, UnitKind
 from pinggu.textlimits import bounded, max_length
 
 from .models import (
-    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, EvaluatorRole, Unit,
+    MAX_SORT_KEY, Campaign, CampaignFramework, CampaignState, Enrollment, EnrollmentState, EvaluatorAssignment, EvaluatorRole,
+    Unit,
 )
 from .signals import campaign_state_changed, enrollment_state_changed
 from .tasks import send_notice

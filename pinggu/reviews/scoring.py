@@ -17,10 +17,10 @@ Decisions where the issue is silent (documented in the report and in docs):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Hashable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -139,7 +139,8 @@ def judge(point: Mapping[str, Any], mode: str, *, verdict: str, score: Any = Non
     if clean:
         computed = maximum - min(maximum, sum((d.amount for d in clean), ZERO))
         if given is not None and given != computed:
-            raise ScoringError(_("分数 %(given)s 与扣分后的得分 %(computed)s 不一致。") % {"given": given, "computed": computed}, code="invalid_deduction")
+            raise ScoringError(_("分数 %(given)s 与扣分后的得分 %(computed)s 不一致。") % {"given": given, "computed": computed},
+                               code="invalid_deduction")
         value = computed
     elif given is not None:
         value = given

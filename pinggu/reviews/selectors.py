@@ -15,7 +15,7 @@ from pinggu.campaigns.models import Campaign, Enrollment
 from pinggu.frameworks.services import to_dict
 
 from . import scoring
-from .models import Deduction, Results, Review, Stage
+from .models import Deduction, Results, Review
 
 
 def number(value: Decimal | None) -> float | None:

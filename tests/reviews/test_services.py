@@ -192,7 +192,8 @@ def test_permission_predicates(scored):
     assert permissions.can_review(scored.organizer, a)
     assert permissions.can_review(scored.first, a) and permissions.can_review(scored.first, b)
     assert permissions.can_review(scored.second, a) and not permissions.can_review(scored.second, b)
-    assert permissions.can_review(scored.second, a, stage="second") and not permissions.can_review(scored.second, a, stage="first")
+    assert permissions.can_review(scored.second, a, stage="second")
+    assert not permissions.can_review(scored.second, a, stage="first")
     assert not permissions.can_review(viewer, a) and not permissions.can_review(scored.subs[0], a)
     scored.first.is_active = False
     assert not permissions.can_review(scored.first, a)
@@ -204,3 +205,17 @@ def test_permission_predicates(scored):
     assert not permissions.can_view_results(scored.subs[1], a, published=True)  # never another unit's
     assert permissions.can_view_results(viewer, a) and permissions.can_view_results(scored.second, a)
     assert not permissions.can_view_results(scored.second, b)
+
+
+def test_reason_phrases_are_per_evaluator_and_kept_once(scored):
+    from pinggu.reviews.models import ReasonPhrase
+    from pinggu.reviews.services import save_phrase
+
+    save_phrase(scored.first, " 未公开年度报告 ")
+    save_phrase(scored.first, "未公开年度报告")
+    save_phrase(scored.second, "未公开年度报告")
+    assert list(ReasonPhrase.objects.filter(user=scored.first).values_list("text", flat=True)) == ["未公开年度报告"]
+    assert ReasonPhrase.objects.count() == 2
+    with pytest.raises(ReviewError) as refused:
+        save_phrase(scored.first, "  ")
+    assert refused.value.code == "phrase_empty"
