@@ -118,6 +118,21 @@ def put_review(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: C
     return review_out(review, point_max({"points": review.checkpoint.points}, enrollment.framework.scoring_mode))
 
 
+class PublishIn(Schema):
+    publish_ranking: bool = False
+    force: bool = False
+
+
+@router.post("/{int:campaign_id}/publish", response=responses(None, 404, 409), summary="发布评估结果（可同时公布排名）")
+def publish(request, campaign_id: Id, body: PublishIn):
+    require(permissions.can_publish(request.auth, None))
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    results = services.publish_results(campaign, user=request.auth, publish_ranking=body.publish_ranking, force=body.force,
+                                       request=request)
+    return {"state": campaign.state, "published_at": iso_local(results.published_at),
+            "publish_ranking": results.ranking_published}
+
+
 @router.get("/{int:campaign_id}/scores", response=responses(None, 404), summary="各单位得分、等次和排名")
 def scores(request, campaign_id: Id):
     campaign = visible_campaign(request, campaign_id)

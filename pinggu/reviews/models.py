@@ -70,7 +70,8 @@ class ReasonPhrase(models.Model):
 
 
 class Results(models.Model):
-    """The results of a campaign: locked (no score changes) and published (units see theirs)."""
+    """The results of a campaign: locked (no score changes) and when and how they were published. Whether they
+    are published now is the campaign's state (`published`), the one rule for it."""
 
     campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="results")
     locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
@@ -79,9 +80,6 @@ class Results(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     ranking_published = models.BooleanField(_("公布排名"), default=False)
 
-    @property
-    def locked(self):
-        return self.locked_at is not None or self.published_at is not None
 
 
 class ReturnRound(models.Model):

@@ -11,7 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Prefetch
 
 from pinggu.accounts import permissions
-from pinggu.campaigns.models import Campaign, Enrollment
+from pinggu.campaigns.models import Campaign, CampaignState, Enrollment
 from pinggu.frameworks.services import to_dict
 
 from . import scoring
@@ -97,7 +97,7 @@ def unit_result(enrollment: Enrollment, *, for_unit: bool = False) -> dict[str, 
     rank = ranks[enrollment.pk]
     if for_unit:
         results = Results.objects.filter(campaign=campaign).first()
-        if not (results and results.published_at and results.ranking_published):
+        if not (campaign.state == CampaignState.PUBLISHED and results and results.ranking_published):
             rank = None
     reviews = counting_reviews([enrollment], with_deductions=True).get(enrollment.pk, {})
     mode = data[enrollment.framework_id].get("scoring_mode")

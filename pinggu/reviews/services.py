@@ -30,15 +30,70 @@ def results_locked(campaign) -> bool:
     """Scores no longer change once the organizer locked or published them."""
     if campaign.state == CampaignState.PUBLISHED:
         return True
-    results = Results.objects.filter(campaign=campaign).first()
-    return bool(results and results.locked)
+    return Results.objects.filter(campaign=campaign, locked_at__isnull=False).exists()
 
 
 def results_published(campaign) -> bool:
-    """Units see their results once the organizer published them."""
-    if campaign.state == CampaignState.PUBLISHED:
-        return True
-    return Results.objects.filter(campaign=campaign, published_at__isnull=False).exists()
+    """Units see their results while the campaign is in the published state."""
+    return campaign.state == CampaignState.PUBLISHED
+
+
+@transaction.atomic
+def lock_results(campaign, *, user, request: HttpRequest | None = None) -> Results:
+    """Freeze every score of the campaign (before publication; `unlock_results` undoes it)."""
+    if not permissions.can_publish(user, campaign):
+        raise ReviewError(_("没有权限锁定或发布评估结果。"), code="forbidden", status=403)
+    results, _created = Results.objects.select_for_update().get_or_create(campaign=campaign)
+    if results.locked_at is None:
+        results.locked_at, results.locked_by = timezone.now(), user
+        results.save(update_fields=["locked_at", "locked_by"])
+        record("results_lock", actor=user, request=request, obj=results, campaign=campaign)
+    return results
+
+
+@transaction.atomic
+def unlock_results(campaign, *, user, request: HttpRequest | None = None) -> Results:
+    if not permissions.can_publish(user, campaign):
+        raise ReviewError(_("没有权限锁定或发布评估结果。"), code="forbidden", status=403)
+    results, _created = Results.objects.select_for_update().get_or_create(campaign=campaign)
+    if results.locked_at is not None:
+        results.locked_at = results.locked_by = None
+        results.save(update_fields=["locked_at", "locked_by"])
+        record("results_unlock", actor=user, request=request, obj=results, campaign=campaign)
+    return results
+
+
+def unreviewed_units(campaign) -> list[str]:
+    """The codes of the units that have points without a review (no total yet)."""
+    from .selectors import unit_scores
+
+    return [row["unit_code"] for row in unit_scores(campaign)["units"] if row["total"] is None]
+
+
+@transaction.atomic
+def publish_results(campaign, *, user, publish_ranking: bool = False, force: bool = False,
+                    request: HttpRequest | None = None) -> Results:
+    """Publish the results (the campaign moves to `published` through its one transition function): each unit
+    then sees its own. Refused with 409 `unreviewed_units` (listing them) while units have unreviewed points,
+    unless forced."""
+    from pinggu.campaigns.services import change_state
+
+    if not permissions.can_publish(user, campaign):
+        raise ReviewError(_("没有权限锁定或发布评估结果。"), code="forbidden", status=403)
+    missing = unreviewed_units(campaign)
+    if missing and not force:
+        raise ReviewError(_("还有 %(n)d 个单位没有评完：%(u)s。") % {"n": len(missing), "u": "、".join(missing)},
+                          code="unreviewed_units", status=409, unit_codes=missing)
+    change_state(campaign, CampaignState.PUBLISHED, user=user, request=request)
+    results, _created = Results.objects.select_for_update().get_or_create(campaign=campaign)
+    results.published_at, results.published_by = timezone.now(), user
+    results.ranking_published = publish_ranking
+    if results.locked_at is None:
+        results.locked_at, results.locked_by = results.published_at, user
+    results.save()
+    record("results_publish", actor=user, request=request, obj=results, campaign=campaign,
+           ranking=publish_ranking, forced=bool(missing), units=missing)
+    return results
 
 
 def _deductions_in(deductions: Iterable[Mapping[str, Any] | scoring.DeductionIn]) -> list[scoring.DeductionIn]:

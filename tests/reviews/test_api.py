@@ -10,7 +10,7 @@ from pinggu.campaigns.models import EvaluatorAssignment
 from pinggu.reviews.models import Results
 
 from ..conftest import make_user, token_for
-from .test_services import scored  # noqa: F401  (fixture)
+from .test_services import scored, to_reviewing  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,12 @@ def test_unit_sees_its_results_only_after_publication_and_never_comments(client,
         eva("PUT", f"{cid}/units/u-a/checkpoints/{code}/review", body)
     unit = api(client, "sub-u-a")
     assert unit("GET", f"{cid}/units/u-a/results").status_code == 404
-    Results.objects.create(campaign=scored.campaign, published_at=timezone.now(), ranking_published=False)
+    to_reviewing(scored.campaign)
+    org = api(client, "org")
+    response = org("POST", f"{cid}/publish", {"publish_ranking": False})
+    assert (response.status_code, response.json()["error"], response.json()["unit_codes"]) == (409, "unreviewed_units", ["u-c", "u-b"])
+    response = org("POST", f"{cid}/publish", {"publish_ranking": False, "force": True})
+    assert response.status_code == 200 and response.json()["state"] == "published"
     response = unit("GET", f"{cid}/units/u-a/results")
     assert response.status_code == 200
     assert response.json()["total"] == 89.11 and response.json()["rank"] is None

@@ -16,7 +16,7 @@ from pinggu.frameworks import services as fw_services
 from pinggu.reviews import selectors
 from pinggu.reviews.models import Deduction, Results, Review
 from pinggu.reviews.scoring import ScoringError
-from pinggu.reviews.services import ReviewError, record_review
+from pinggu.reviews.services import ReviewError, lock_results, publish_results, record_review, unlock_results
 
 from ..conftest import make_user
 from .test_scoring import POINTS_FW
@@ -182,7 +182,8 @@ def test_unit_result_hides_comments_and_the_unpublished_rank(scored):
     assert point == {"code": "a1-1", "verdict": "partial", "score": 9.0, "max": 20.0, "reason": "三处未公开", "stage": "first",
                      "deductions": [{"rule": 0, "text": "每例扣2分", "count": 3, "points": 2.0},
                                     {"rule": 1, "text": "缺失扣5分", "count": 1, "points": 5.0}]}
-    Results.objects.create(campaign=scored.campaign, published_at=timezone.now(), ranking_published=True)
+    to_reviewing(scored.campaign)
+    publish_results(scored.campaign, user=scored.organizer, publish_ranking=True, force=True)
     assert selectors.unit_result(scored.enrollment(0), for_unit=True)["rank"] == 1
 
 
@@ -219,3 +220,40 @@ def test_reason_phrases_are_per_evaluator_and_kept_once(scored):
     with pytest.raises(ReviewError) as refused:
         save_phrase(scored.first, "  ")
     assert refused.value.code == "phrase_empty"
+
+
+def to_reviewing(campaign):
+    cs.change_state(campaign, CampaignState.CLOSED)
+    cs.change_state(campaign, CampaignState.REVIEWING)
+
+
+def test_publish_refuses_unreviewed_units_unless_forced(scored):
+    review_all(scored, 0)
+    to_reviewing(scored.campaign)
+    with pytest.raises(ReviewError) as refused:
+        publish_results(scored.campaign, user=scored.organizer)
+    # 丙县 never submitted, 乙县 submitted but unreviewed: neither has a total (units in pinyin order)
+    assert (refused.value.code, refused.value.status, refused.value.extra["unit_codes"]) == (
+        "unreviewed_units", 409, ["u-c", "u-b"])
+    with pytest.raises(ReviewError) as refused:
+        publish_results(scored.campaign, user=scored.first, force=True)
+    assert refused.value.status == 403
+    results = publish_results(scored.campaign, user=scored.organizer, force=True)
+    scored.campaign.refresh_from_db()
+    assert scored.campaign.state == CampaignState.PUBLISHED and results.locked_at and not results.ranking_published
+    event = AuditEvent.objects.filter(action="results_publish").latest("id")
+    assert event.details["forced"] is True and event.details["units"] == ["u-c", "u-b"]
+    with pytest.raises(ReviewError) as refused:
+        record_review(scored.enrollment(0), "a1-1", evaluator=scored.first, verdict="pass")
+    assert refused.value.code == "results_locked"
+
+
+def test_lock_and_unlock(scored):
+    lock_results(scored.campaign, user=scored.organizer)
+    with pytest.raises(ReviewError) as refused:
+        record_review(scored.enrollment(0), "a1-1", evaluator=scored.first, verdict="pass")
+    assert refused.value.code == "results_locked"
+    unlock_results(scored.campaign, user=scored.organizer)
+    assert record_review(scored.enrollment(0), "a1-1", evaluator=scored.first, verdict="pass").score == D(20)
+    assert list(AuditEvent.objects.filter(action__startswith="results_").values_list("action", flat=True).order_by("id")) == [
+        "results_lock", "results_unlock"]

@@ -127,6 +127,7 @@ ACCESS = {
     ("GET", "/api/v1/campaigns/{campaign_id}/reviews"): EXPORT,
     ("PUT", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review"): {"org", "eva"},
     ("GET", "/api/v1/campaigns/{campaign_id}/scores"): STAFF_READ,
+    ("POST", "/api/v1/campaigns/{campaign_id}/publish"): ORG,
     # The unit itself too, but only once the results are published (the scene has none: 404 before).
     ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/results"): {"org", "eva", "boss"},
 }
@@ -146,6 +147,7 @@ BODIES = {
     "/api/v1/campaigns/{campaign_id}/reminders": {"unit_codes": ["unit-a"], "message": "请报送"},
     "/api/v1/campaigns/{campaign_id}/evaluators": {"username": "eva-b", "unit_codes": ["unit-a"]},
     "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review": {"verdict": "pass"},
+    "/api/v1/campaigns/{campaign_id}/publish": {"publish_ranking": True, "force": True},
     "campaigns/units/<slug:code>/": {"name": "改名县", "kind": "county"},
     "accounts/users/new/": {"username": "newbie", "role": "viewer"},
     "campaigns/<int:pk>/state/": {"state": "closed"},
