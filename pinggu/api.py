@@ -18,6 +18,7 @@ from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.exports.api import router as oversight_router
 from pinggu.frameworks.api import router as frameworks_router
+from pinggu.reviews.api import router as reviews_router
 
 api = NinjaAPI(
     title="Pinggu API",
@@ -35,6 +36,7 @@ api.add_router("/users", users_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/campaigns", campaign_evidence_router)
 api.add_router("/campaigns", oversight_router)
+api.add_router("/campaigns", reviews_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/audit", audit_router)
 

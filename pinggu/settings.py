@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "pinggu.campaigns",
     "pinggu.evidence",
     "pinggu.oversight",
+    "pinggu.reviews",
     "pinggu.exports",
 ]
 

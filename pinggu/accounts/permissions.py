@@ -113,3 +113,35 @@ def can_export(user):
 
 def can_send_reminders(user):
     return is_organizer(user)
+
+
+def can_review(user, enrollment, stage=None):
+    """Score a unit's points: the organizer, or an evaluator assigned to the unit (for `stage`, when given: a
+    复核 needs a second-role assignment, a first review a first-role one)."""
+    from pinggu.campaigns.models import EvaluatorAssignment
+
+    if is_organizer(user):
+        return True
+    if not (_active(user) and user.role == Role.EVALUATOR):
+        return False
+    assigned = EvaluatorAssignment.objects.filter(user=user, campaign_id=enrollment.campaign_id).filter(
+        Q(unit__isnull=True) | Q(unit_id=enrollment.unit_id)
+    )
+    if stage is not None:
+        assigned = assigned.filter(role=stage)
+    return assigned.exists()
+
+
+def can_publish(user, campaign):
+    """Lock and publish a campaign's results (and with them the ranking): the organizer only."""
+    return is_organizer(user)
+
+
+def can_view_results(user, enrollment, published=False):
+    """A unit's scores and deductions (never the private comments, which `can_review` guards): the organizer,
+    viewers and the evaluators assigned to the unit at any time; the unit's own submitters once published."""
+    if is_organizer(user) or (_active(user) and user.role == Role.VIEWER):
+        return True
+    if is_submitter(user):
+        return published and user.unit_id == enrollment.unit_id
+    return can_review(user, enrollment)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pinggu.accounts.audit import register_actions, register_fields
 
-from .models import CampaignState, EnrollmentState
+from .models import CampaignState, EnrollmentState, EvaluatorRole
 
 register_actions({
     "unit_create": _("新建单位"), "unit_update": _("修改单位"), "units_export": _("导出单位"),
@@ -16,7 +16,7 @@ register_actions({
 register_fields(
     {
         "name": _("名称"), "code": _("代码"), "changed": _("修改的字段"), "title": _("标题"), "unit_name": _("单位名称"),
-        "reason": _("原因"), "deadline": _("截止时间"), "evaluator": _("评估人员"), "scope": _("范围"), "units": _("单位"),
+        "reason": _("原因"), "deadline": _("截止时间"), "evaluator": _("评估人员"), "scope": _("范围"), "role": _("角色"), "units": _("单位"),
         "skipped": _("跳过"), "selection": _("选择"), "message": _("内容"), "kind": _("单位类型"),
         "notice": _("通知"), "emailed_to": _("收件人"), "mail": _("发送结果"), "error": _("错误"),
     },
@@ -24,6 +24,7 @@ register_fields(
         "before": {**dict(CampaignState.choices), **dict(EnrollmentState.choices)},
         "after": {**dict(CampaignState.choices), **dict(EnrollmentState.choices)},
         "scope": {"all": _("全部单位")},
+        "role": dict(EvaluatorRole.choices),
         "notice": {"return": _("退回"), "extension": _("延期")},
         "mail": {"sent": _("已发送"), "no_email": _("无邮箱"), "failed": _("发送失败")},
     },

@@ -126,12 +126,19 @@ class Enrollment(models.Model):
         return self.campaign.deadline
 
 
+class EvaluatorRole(models.TextChoices):
+    FIRST = "first", _("初评")
+    SECOND = "second", _("复核")
+
+
 class EvaluatorAssignment(models.Model):
-    """An evaluator's reach in a campaign: one unit, or every unit when unit is empty."""
+    """An evaluator's reach in a campaign: one unit, or every unit when unit is empty; as the first evaluator
+    or as the second (复核), whose score is the one that counts."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE)
+    role = models.CharField(_("角色"), max_length=8, choices=EvaluatorRole.choices, default=EvaluatorRole.FIRST)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "user", "unit"], name="assign_once")]

@@ -30,6 +30,7 @@ from .models import (
     Enrollment,
     EnrollmentState,
     EvaluatorAssignment,
+    EvaluatorRole,
     Unit,
 )
 from .signals import campaign_state_changed, enrollment_state_changed
@@ -569,17 +570,22 @@ def create_accounts(campaign: Campaign, *, by: User | None = None, request: Http
 
 
 def assign_evaluator(
-    campaign: Campaign, evaluator: User, unit: Unit | None = None, *, user: User | None = None, request: HttpRequest | None = None,
+    campaign: Campaign, evaluator: User, unit: Unit | None = None, *, role: str = EvaluatorRole.FIRST, user: User | None = None,
+    request: HttpRequest | None = None,
 ) -> EvaluatorAssignment:
-    """Let an evaluator reach one unit of the campaign, or all of them (unit=None)."""
+    """Let an evaluator reach one unit of the campaign, or all of them (unit=None), as first evaluator or 复核."""
     if evaluator.role != Role.EVALUATOR:
         raise CampaignError(_("只能指派评估人员账户。"), code="not_evaluator")
     if unit is not None and not campaign.enrollments.filter(unit=unit).exists():
         raise CampaignError(_("该单位没有参加本任务。"), code="not_enrolled")
-    assignment, created = EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=unit)
-    if created:
+    assignment, created = EvaluatorAssignment.objects.get_or_create(campaign=campaign, user=evaluator, unit=unit,
+                                                                    defaults={"role": role})
+    if created or assignment.role != role:
+        if not created:
+            assignment.role = role
+            assignment.save(update_fields=["role"])
         record("evaluator_assign", actor=user, request=request, campaign=campaign, unit=unit,
-               evaluator=evaluator.username, scope="all" if unit is None else unit.code)
+               evaluator=evaluator.username, scope="all" if unit is None else unit.code, role=role)
     return assignment
 
 

@@ -45,6 +45,8 @@ class Framework(models.Model):
     scoring_mode = models.CharField(_("计分方式"), max_length=16, choices=ScoringMode.choices, default=ScoringMode.NONE)
     total_points = models.DecimalField(_("总分"), max_digits=8, decimal_places=2, default=100)
     grade_bands = models.JSONField(_("等次"), default=list, blank=True)
+    # 加分项 add on top of the total up to this many points (none: uncapped).
+    bonus_cap = models.DecimalField(_("加分上限"), max_digits=8, decimal_places=2, null=True, blank=True)
     level_names = models.JSONField(_("层级名称"), default=list, blank=True)
     description = models.TextField(_("说明"), max_length=5000, blank=True)
     source_name = models.CharField(_("导入文件"), max_length=255, blank=True)

@@ -4,7 +4,7 @@ YAML, JSON, the API and the Excel importer all produce or consume this dict;
 `validate` is the single gate every import goes through, so a file is either
 accepted whole or refused with every problem listed.
 
-    {code, name, year, unit_kind, version, status, scoring_mode, total_points,
+    {code, name, year, unit_kind, version, status, scoring_mode, total_points, bonus_cap,
      grade_bands: [{name, min}], levels: [str], description,
      indicators: [{code, numbering, level, title, weight, points, deduction_cap, note,
                    children: [...],
@@ -188,6 +188,7 @@ def validate(data, unit_kinds):
     clean["scoring_mode"] = mode
     total = _number({"points": data.get("total_points", 100)}, "points", problems, "total_points")
     clean["total_points"] = total if total is not None else Decimal(100)
+    clean["bonus_cap"] = _number({"points": data.get("bonus_cap")}, "points", problems, "bonus_cap")
     clean["grade_bands"] = _grade_bands(data.get("grade_bands", DEFAULT_GRADE_BANDS), problems)
     levels = data.get("levels") or []
     if not isinstance(levels, list) or not all(isinstance(x, str) and x.strip() for x in levels):

@@ -84,6 +84,7 @@ def frameworks(draw):
         "status": draw(st.sampled_from(["draft", "published"])),
         "scoring_mode": draw(st.sampled_from(["none", "points", "weights"])),
         "total_points": draw(st.integers(1, 1000)),
+        "bonus_cap": draw(POINTS),
         "grade_bands": [{"name": draw(TEXT), "min": m} for m in mins],
         "levels": draw(st.lists(TEXT, max_size=5)),
         "description": draw(OPTIONAL_TEXT),

@@ -123,6 +123,13 @@ ACCESS = {
     ("DELETE", "/api/v1/evidence/{evidence_id}"): UNIT_A_WRITE,
     ("POST", "/api/v1/evidence/{evidence_id}/restore"): ORG,
     ("GET", "/api/v1/audit"): ORG,
+    ("POST", "/api/v1/campaigns/{campaign_id}/evaluators"): ORG,
+    ("GET", "/api/v1/campaigns/{campaign_id}/reviews"): EXPORT,
+    ("PUT", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review"): {"org", "eva"},
+    ("GET", "/api/v1/campaigns/{campaign_id}/scores"): STAFF_READ,
+    ("POST", "/api/v1/campaigns/{campaign_id}/publish"): ORG,
+    # The unit itself too, but only once the results are published (the scene has none: 404 before).
+    ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/results"): {"org", "eva", "boss"},
 }
 # Bodies that would be accepted from an allowed role, so a refusal is about the role, not the body.
 BODIES = {
@@ -138,6 +145,9 @@ BODIES = {
     "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/evidence": {"url": "https://example.org/x"},
     "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response": {"status": "not_applicable", "note": "x"},
     "/api/v1/campaigns/{campaign_id}/reminders": {"unit_codes": ["unit-a"], "message": "请报送"},
+    "/api/v1/campaigns/{campaign_id}/evaluators": {"username": "eva-b", "unit_codes": ["unit-a"]},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review": {"verdict": "pass"},
+    "/api/v1/campaigns/{campaign_id}/publish": {"publish_ranking": True, "force": True},
     "campaigns/units/<slug:code>/": {"name": "改名县", "kind": "county"},
     "accounts/users/new/": {"username": "newbie", "role": "viewer"},
     "campaigns/<int:pk>/state/": {"state": "closed"},

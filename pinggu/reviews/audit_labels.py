@@ -1,0 +1,16 @@
+"""Labels of the audit actions and detail fields this app records (see pinggu.accounts.audit)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from pinggu.accounts.audit import register_actions, register_fields
+
+from .models import Stage, Verdict
+
+register_actions({"review": _("评分"), "review_change": _("修改评分"), "results_lock": _("锁定评估结果"),
+                  "results_unlock": _("解除锁定评估结果"), "results_publish": _("发布评估结果")})
+
+register_fields(
+    {"checkpoint": _("考核点"), "stage": _("阶段"), "verdict": _("结论"), "score": _("得分"),
+     "previous_score": _("原得分"), "deductions": _("扣分"), "ranking": _("公布排名"), "forced": _("强制发布")},
+    values={"stage": dict(Stage.choices), "verdict": dict(Verdict.choices)},
+)
