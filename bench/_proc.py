@@ -82,3 +82,23 @@ def serving(pinggu, env, *args):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def in_process_demo(prefix):
+    """This process becomes a throw-away Pinggu: a fresh data directory, Django set up, migrated, demo loaded.
+
+    For benchmarks that call services and the test client directly. Returns the demo campaign.
+    """
+    os.environ["PINGGU_DATA_DIR"] = tempfile.mkdtemp(prefix=prefix)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pinggu.settings")
+    os.environ["PINGGU_ALLOWED_HOSTS"] = "testserver,localhost"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from pinggu.campaigns.models import Campaign
+
+    call_command("migrate", verbosity=0)
+    call_command("demo", password="Bench-Passw0rd!", stdout=open(os.devnull, "w"))
+    return Campaign.objects.get()

@@ -8,38 +8,27 @@ such hashes the request costs.
 """
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _proc import in_process_demo  # noqa: E402  (after the path)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=300)
     args = parser.parse_args()
-    os.environ["PINGGU_DATA_DIR"] = tempfile.mkdtemp(prefix="pinggu-bench-accounts-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pinggu.settings")
-    os.environ["PINGGU_ALLOWED_HOSTS"] = "testserver,localhost"
-    import django
-
-    django.setup()
+    campaign = in_process_demo("pinggu-bench-accounts-")
     from django.contrib.auth.hashers import make_password
-    from django.core.management import call_command
     from django.test import Client
 
     from pinggu.accounts.models import Role, User
     from pinggu.campaigns import services as cs
-    from pinggu.campaigns.models import Campaign
     from pinggu.frameworks.models import UnitKind
 
-    call_command("migrate", verbosity=0)
-    call_command("demo", password="Bench-Passw0rd!", stdout=open(os.devnull, "w"))
-    campaign = Campaign.objects.get()
     county = UnitKind.objects.get(code="county")
     units = [cs.create_unit(name=f"基准单位{i:05d}", kind=county.code, code=f"bench{i:05d}") for i in range(args.units)]
     cs.enroll(campaign, units)

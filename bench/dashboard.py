@@ -7,16 +7,15 @@ with a ratio to a small page (the framework list), measured in the same run (the
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _proc import in_process_demo  # noqa: E402  (after the path)
 
 
 def main():
@@ -24,25 +23,16 @@ def main():
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    os.environ["PINGGU_DATA_DIR"] = tempfile.mkdtemp(prefix="pinggu-bench-dash-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pinggu.settings")
-    os.environ["PINGGU_ALLOWED_HOSTS"] = "testserver,localhost"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    campaign = in_process_demo("pinggu-bench-dash-")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from pinggu.accounts.models import User
-    from pinggu.campaigns.models import Campaign, Enrollment, Unit
+    from pinggu.campaigns.models import Enrollment, Unit
     from pinggu.evidence.models import Response
     from pinggu.frameworks.models import Checkpoint, UnitKind
 
-    call_command("migrate", verbosity=0)
-    call_command("demo", password="Bench-Passw0rd!", stdout=open(os.devnull, "w"))
-    campaign = Campaign.objects.get()
     county = UnitKind.objects.get(code="county")
     framework = campaign.framework_links.get(unit_kind=county).framework
     checkpoints = list(Checkpoint.objects.filter(framework=framework))
@@ -69,6 +59,7 @@ def main():
     print(f"{campaign.enrollments.count()} units x {len(checkpoints)} points, {len(responses)} answers")
     baseline = None
     for name, url, extra in pages:
+        client.get(url, **extra)  # warm-up: the first request compiles templates and fills caches
         times = []
         for _ in range(args.repeat):
             with CaptureQueriesContext(connection) as ctx:

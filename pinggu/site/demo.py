@@ -126,8 +126,8 @@ def _units():
     return units
 
 
-def _pdf(title):
-    """A tiny valid PDF, so the sample materials open in a reader."""
+def sample_pdf(title):
+    """A tiny valid one-page PDF (one line of Helvetica, so ASCII), so the sample materials open in a reader."""
     body = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -169,7 +169,7 @@ def _sample_materials(campaign, units, submitters):
         for code, kind, value in plan:
             if kind == "file":
                 # Each sample its own text (so its own SHA-256), ASCII because the tiny PDF uses a standard font.
-                upload = SimpleUploadedFile(value, _pdf(f"Pinggu demo material {unit.code} {code}"))
+                upload = SimpleUploadedFile(value, sample_pdf(f"Pinggu demo material {unit.code} {code}"))
                 evidence_services.add_file(enrollment, code, upload, user=user)
             elif kind == "link":
                 evidence_services.add_link(enrollment, code, value, user=user)

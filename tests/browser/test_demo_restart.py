@@ -7,15 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from ..site.test_demo import make_run_demo_args
+from .steps import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, username, password):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button:has-text('登录')")
 
 
 def test_restart_keeps_the_password_a_unit_chose(page):

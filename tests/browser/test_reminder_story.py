@@ -7,16 +7,10 @@ from django.core import mail
 
 from pinggu.evidence import services
 
-from ..conftest import PASSWORD, PDF, upload_file
+from ..conftest import PDF, upload_file
+from .steps import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button:has-text('登录')")
 
 
 def test_remind_units_that_have_not_submitted(page, world):

@@ -8,21 +8,10 @@ from django.core import mail
 
 from pinggu.evidence import services
 
-from ..conftest import PASSWORD, PDF, upload_file
+from ..conftest import PDF, upload_file
+from .steps import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button:has-text('登录')")
-
-
-def logout(page):
-    page.click("button:has-text('退出')")
-    page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
 def test_incomplete_submit_needs_acknowledgement_then_return_reaches_the_unit(page, world):

@@ -13,20 +13,9 @@ from pinggu.accounts.models import AuditEvent, Role
 from pinggu.evidence.models import Evidence
 
 from ..conftest import PASSWORD, PDF, make_user
+from .steps import login, logout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, username, password):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button:has-text('登录')")
-
-
-def logout(page):
-    page.click("button:has-text('退出')")
-    page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
 def test_campaign_from_creation_to_submission(page, bundled, tmp_path):

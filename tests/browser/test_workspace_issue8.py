@@ -9,34 +9,12 @@ import pytest
 from docx import Document
 
 from pinggu.evidence import services
+from pinggu.site.demo import sample_pdf
 
-from ..conftest import PASSWORD, upload_file
+from ..conftest import upload_file
+from .steps import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def one_page_pdf(text="Pinggu preview"):
-    """A small but complete PDF (one page, one line of Helvetica), with a correct cross-reference table."""
-    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
 
 
 def small_png(width=4, height=3):
@@ -48,16 +26,9 @@ def small_png(width=4, height=3):
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def login(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(re.compile(r"/campaigns/|/$"))
-
-
 def test_failed_upload_turns_its_bar_red_with_the_reason(page, world):
     login(page, "sub-a")
+    page.wait_for_url(re.compile(r"/campaigns/|/$"))
     page.goto(f"/campaigns/{world.campaign.pk}/units/unit-a/")
     page.set_input_files("#point-C01 input[data-upload]",
                          files=[{"name": "通知.html", "mimeType": "text/html", "buffer": b"<html><script>alert(1)</script></html>"}])
@@ -75,6 +46,7 @@ def test_failed_upload_turns_its_bar_red_with_the_reason(page, world):
 
 def test_saved_note_stays_visible_and_can_be_edited(page, world):
     login(page, "sub-a")
+    page.wait_for_url(re.compile(r"/campaigns/|/$"))
     page.goto(f"/campaigns/{world.campaign.pk}/units/unit-a/")
     page.click("#point-C02 summary:has-text('填写说明')")
     page.fill("#point-C02 textarea[name=note]", "制度已于2020年3月印发（虚构）")
@@ -90,11 +62,12 @@ def test_saved_note_stays_visible_and_can_be_edited(page, world):
 
 def test_pdf_and_image_preview_inline(page, world):
     enrollment = world.enrollment(world.a)
-    pdf, _ = services.add_file(enrollment, "C01", upload_file("制度.pdf", one_page_pdf()), user=world.sub_a)
+    pdf, _ = services.add_file(enrollment, "C01", upload_file("制度.pdf", sample_pdf("Pinggu preview")), user=world.sub_a)
     png, _ = services.add_file(enrollment, "C01", upload_file("截图.png", small_png()), user=world.sub_a)
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     login(page, "sub-a")
+    page.wait_for_url(re.compile(r"/campaigns/|/$"))
     page.goto(f"/campaigns/{world.campaign.pk}/units/unit-a/")
     href = page.get_attribute(f"#point-C01 a[href='/evidence/{pdf.pk}/preview/']", "href")
     page.goto(href)
@@ -116,10 +89,11 @@ def test_pdf_and_image_preview_inline(page, world):
 
 def test_receipt_downloads_after_submission(page, world):
     enrollment = world.enrollment(world.a)
-    pdf, _ = services.add_file(enrollment, "C01", upload_file("制度.pdf", one_page_pdf()), user=world.sub_a)
+    pdf, _ = services.add_file(enrollment, "C01", upload_file("制度.pdf", sample_pdf("Pinggu preview")), user=world.sub_a)
     services.set_response(enrollment, "C03", status="not_applicable", note="本县未设该机构", user=world.sub_a)
     services.submit(enrollment, user=world.sub_a, acknowledge_incomplete=True)
     login(page, "sub-a")
+    page.wait_for_url(re.compile(r"/campaigns/|/$"))
     page.goto(f"/campaigns/{world.campaign.pk}/units/unit-a/")
     page.click("a:has-text('报送回执')")
     number = page.inner_text(".receipt-number")
