@@ -13,7 +13,7 @@ from pinggu.accounts.api import router as auth_router
 from pinggu.accounts.api_auth import api_auth
 from pinggu.campaigns.api import router as campaigns_router
 from pinggu.campaigns.api import units_router
-from pinggu.errors import ApiError, DomainError, unexpected_api_error
+from pinggu.errors import FORBIDDEN, NOT_FOUND, ApiError, DomainError, refusal_json, unexpected_api_error
 from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.exports.api import router as oversight_router
@@ -41,7 +41,7 @@ api.add_router("/audit", audit_router)
 
 @api.exception_handler(DomainError)
 def _domain_error(request, exc):
-    return ApiError.response(exc.status, exc.code, exc.message, **exc.extra)
+    return refusal_json(exc)
 
 
 @api.exception_handler(AuthenticationError)
@@ -88,12 +88,12 @@ def _invalid(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return ApiError.response(403, "forbidden", _("没有权限执行此操作。"))
+    return ApiError.response(403, "forbidden", _(FORBIDDEN))
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return ApiError.response(404, "not_found", _("找不到该对象。"))
+    return ApiError.response(404, "not_found", _(NOT_FOUND))
 
 
 @api.exception_handler(HttpError)

@@ -10,9 +10,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core import signals
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, DataError, IntegrityError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -38,6 +41,52 @@ class ApiError(DomainError):
 
 
 log = logging.getLogger(__name__)
+
+
+def refusal_json(exc: DomainError, **fields: Any) -> JsonResponse:
+    """THE JSON shape of a refusal, for the API and the pages' own scripts alike."""
+    return ApiError.response(exc.status, exc.code, exc.message, **exc.extra, **fields)
+
+
+def _back(request: HttpRequest) -> str:
+    for candidate in (request.POST.get("next") if request.method == "POST" else None, request.headers.get("Referer")):
+        if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                         require_https=request.is_secure()):
+            return candidate
+    return request.path if request.method == "GET" else "/"
+
+
+def web_refusal(request: HttpRequest, exc: DomainError, *, back: str | None = None, **fields: Any) -> HttpResponse:
+    """THE web mapper: JSON with the error's status for scripts and htmx, else the message on the page we go back to."""
+    if wants_json(request) or request.headers.get("HX-Request"):
+        return refusal_json(exc, **fields)
+    messages.error(request, str(exc.message))
+    return HttpResponseRedirect(back or _back(request))
+
+
+FORBIDDEN = gettext_noop("没有权限执行此操作。")
+NOT_FOUND = gettext_noop("找不到该对象。")
+
+
+class DomainErrorMiddleware:
+    """A DomainError no view caught answers through web_refusal; a script's 403 or 404 is the API's JSON too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_api(request):
+            return None
+        if isinstance(exception, DomainError):
+            return web_refusal(request, exception)
+        if wants_json(request) and isinstance(exception, PermissionDenied):
+            return ApiError.response(403, "forbidden", _(FORBIDDEN))
+        if wants_json(request) and isinstance(exception, Http404):
+            return ApiError.response(404, "not_found", _(NOT_FOUND))
+        return None
 
 
 def is_api(request: HttpRequest) -> bool:
