@@ -30,14 +30,10 @@ class DomainError(Exception):
         self.extra = extra
 
 
-class ApiError(DomainError):
-    def __init__(self, status: int, code: str, message: Any, **extra: Any):
-        super().__init__(message, code=code, status=status, **extra)
-
-    @staticmethod
-    def response(status: int, code: str, message: Any, **extra: Any) -> JsonResponse:
-        return JsonResponse({"error": code, "message": str(message), **extra}, status=status,
-                            json_dumps_params={"ensure_ascii": False})
+def error_json(status: int, code: str, message: Any, **extra: Any) -> JsonResponse:
+    """The one JSON body of every refusal and failure: {"error": code, "message": ..., fields...}."""
+    return JsonResponse({"error": code, "message": str(message), **extra}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 log = logging.getLogger(__name__)
@@ -45,7 +41,7 @@ log = logging.getLogger(__name__)
 
 def refusal_json(exc: DomainError, **fields: Any) -> JsonResponse:
     """THE JSON shape of a refusal, for the API and the pages' own scripts alike."""
-    return ApiError.response(exc.status, exc.code, exc.message, **exc.extra, **fields)
+    return error_json(exc.status, exc.code, exc.message, **exc.extra, **fields)
 
 
 def _back(request: HttpRequest) -> str:
@@ -83,9 +79,9 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return web_refusal(request, exception)
         if wants_json(request) and isinstance(exception, PermissionDenied):
-            return ApiError.response(403, "forbidden", _(FORBIDDEN))
+            return error_json(403, "forbidden", _(FORBIDDEN))
         if wants_json(request) and isinstance(exception, Http404):
-            return ApiError.response(404, "not_found", _(NOT_FOUND))
+            return error_json(404, "not_found", _(NOT_FOUND))
         return None
 
 
@@ -120,7 +116,7 @@ def is_storage_full(exc: BaseException | None) -> bool:
 
 
 def storage_full_json() -> JsonResponse:
-    return ApiError.response(503, "storage_full", _(STORAGE_FULL_MESSAGE))
+    return error_json(503, "storage_full", _(STORAGE_FULL_MESSAGE))
 
 
 def failure_response(exc: BaseException | None) -> JsonResponse:
@@ -131,8 +127,8 @@ def failure_response(exc: BaseException | None) -> JsonResponse:
     # Integrity and data errors are bugs that let bad input through, not an
     # outage: "try again later" would mislead.
     if isinstance(exc, DatabaseError) and not isinstance(exc, (IntegrityError, DataError)):
-        return ApiError.response(503, "database_unavailable", _("数据库暂时不可用，请稍后再试。"))
-    return ApiError.response(500, "server_error", _("服务器内部错误，请稍后再试；如果一直出现，请联系管理员。"))
+        return error_json(503, "database_unavailable", _("数据库暂时不可用，请稍后再试。"))
+    return error_json(500, "server_error", _("服务器内部错误，请稍后再试；如果一直出现，请联系管理员。"))
 
 
 def unexpected_api_error(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -175,7 +171,7 @@ class ApiErrorsAsJsonMiddleware:
         if response.status_code < 400 or not is_api(request) or response.get("Content-Type", "").startswith("application/json"):
             return response
         code, message = _CODES.get(response.status_code, ("error", gettext_noop("请求失败。")))
-        converted = ApiError.response(response.status_code, code, _(message))
+        converted = error_json(response.status_code, code, _(message))
         for header, value in response.items():
             if header.lower() not in _BODY_HEADERS:
                 converted[header] = value

@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema, Status
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import api_require
 from pinggu.api_types import Id, UnitCode, responses
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 from pinggu.textlimits import REASON, max_length
 
 from . import lookups, services, visibility
@@ -87,7 +87,7 @@ class CampaignPatch(Schema):
 
 def _aware(value, field):
     if value is not None and value.tzinfo is None:
-        raise ApiError(400, "invalid_request", _("%(f)s 必须带时区，如 2020-12-11T17:00:00+08:00。") % {"f": field})
+        raise DomainError(_("%(f)s 必须带时区，如 2020-12-11T17:00:00+08:00。") % {"f": field}, code="invalid_request", status=400)
     return value
 
 
@@ -105,7 +105,7 @@ def campaign_out(campaign):
 def visible_campaign(request, campaign_id):
     campaign = lookups.find_campaign(request.auth, campaign_id)
     if campaign is None:
-        raise ApiError(404, "not_found", _("评估任务不存在。"))
+        raise DomainError(_("评估任务不存在。"), code="not_found", status=404)
     return campaign
 
 

@@ -10,7 +10,7 @@ from pinggu.api_types import CheckpointCode, Id, UnitCode, file_download, respon
 from pinggu.campaigns.lookups import enrollment_or_refuse
 from pinggu.campaigns.serializers import enrollment_out
 from pinggu.campaigns.services import iso_local
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 from pinggu.frameworks.tree import IndicatorNode, PointNode
 from pinggu.textlimits import max_length
 
@@ -68,16 +68,16 @@ def add_evidence(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code:
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:
-            raise ApiError(400, "file_required", _("请用 multipart 字段 file 上传文件。"))
+            raise DomainError(_("请用 multipart 字段 file 上传文件。"), code="file_required", status=400)
         item, created = services.add_file(enrollment, checkpoint_code, upload, user=request.auth,
                                           note=request.POST.get("note", ""), request=request)
     else:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
-            raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
+            raise DomainError(_("请求体不是有效的 JSON。"), code="invalid_json", status=400) from None
         if not isinstance(body, dict) or not body.get("url"):
-            raise ApiError(400, "url_required", _("请上传文件（multipart 字段 file）或提供 JSON {url, note}。"))
+            raise DomainError(_("请上传文件（multipart 字段 file）或提供 JSON {url, note}。"), code="url_required", status=400)
         item, created = services.add_link(enrollment, checkpoint_code, body["url"], user=request.auth,
                                           note=str(body.get("note") or ""), request=request)
     return Status(201 if created else 200, {**evidence_out(item), "duplicate": not created})
@@ -109,10 +109,10 @@ def _acknowledged(request) -> bool:
     try:
         body = json.loads(request.body)
     except ValueError:
-        raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
+        raise DomainError(_("请求体不是有效的 JSON。"), code="invalid_json", status=400) from None
     value = body.get("acknowledge_incomplete", False) if isinstance(body, dict) else None
     if not isinstance(value, bool):
-        raise ApiError(400, "invalid_request", _("acknowledge_incomplete 必须是 true 或 false。"))
+        raise DomainError(_("acknowledge_incomplete 必须是 true 或 false。"), code="invalid_request", status=400)
     return value
 
 

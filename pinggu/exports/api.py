@@ -8,7 +8,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts.decorators import api_require
 from pinggu.api_types import Id, OptionalCodeList, OptionalWord, Word, file_download, responses
 from pinggu.campaigns.models import ReminderBatch
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 from pinggu.oversight import progress, reminders
 from pinggu.textlimits import max_length
 
@@ -21,7 +21,7 @@ router = Router(tags=["oversight"])
 def _campaign(request, campaign_id):
     campaign = downloads.campaign_for(request.auth, campaign_id)
     if campaign is None:
-        raise ApiError(404, "not_found", _("评估任务不存在。"))
+        raise DomainError(_("评估任务不存在。"), code="not_found", status=404)
     return campaign
 
 
@@ -50,7 +50,7 @@ def export_bundle(request, campaign_id: Id, units: OptionalCodeList = None):
     try:
         return downloads.bundle_response(request, campaign, codes)
     except Http404:
-        raise ApiError(404, "not_found", _("有单位不存在或无权查看。")) from None
+        raise DomainError(_("有单位不存在或无权查看。"), code="not_found", status=404) from None
 
 
 @router.get("/{int:campaign_id}/export/notice.docx", response=responses({200: None}, 404), openapi_extra=file_download(DOCX), summary="导出通知 Word")
@@ -71,7 +71,7 @@ class ReminderIn(Schema):
 def remind(request, campaign_id: Id, body: ReminderIn):
     campaign = _campaign(request, campaign_id)
     if not body.unit_codes and not body.filter:
-        raise ApiError(400, "units_required", _("请提供 unit_codes 或 filter。"))
+        raise DomainError(_("请提供 unit_codes 或 filter。"), code="units_required", status=400)
     batch = reminders.create_batch(campaign, message=body.message or reminders.default_message(campaign),
                                    unit_codes=body.unit_codes, filter=body.filter, force=body.force,
                                    user=request.auth, request=request)
@@ -86,5 +86,5 @@ def reminder_batch(request, campaign_id: Id, batch_id: Id):
     # The same rule as the web page: a batch lists every unit's status and address.
     batch = ReminderBatch.objects.filter(campaign=campaign, pk=batch_id).first()
     if batch is None:
-        raise ApiError(404, "not_found", _("催报记录不存在。"))
+        raise DomainError(_("催报记录不存在。"), code="not_found", status=404)
     return reminders.as_api(batch)

@@ -7,7 +7,7 @@ from ninja.files import UploadedFile
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import api_require
 from pinggu.api_types import FrameworkCode, Version, responses
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 
 from . import importing, services
 
@@ -69,5 +69,5 @@ def import_framework(
 def get_framework(request, code: FrameworkCode, version: Optional[Version] = None):
     framework = services.get_framework(code, version)
     if framework is None:
-        raise ApiError(404, "not_found", _("指标体系“%(c)s”不存在。") % {"c": code})
+        raise DomainError(_("指标体系“%(c)s”不存在。") % {"c": code}, code="not_found", status=404)
     return services.to_dict(framework, rule_ids=True)
