@@ -13,7 +13,7 @@ from pinggu.accounts.api import router as auth_router
 from pinggu.accounts.api_auth import api_auth
 from pinggu.campaigns.api import router as campaigns_router
 from pinggu.campaigns.api import units_router
-from pinggu.errors import ApiError, DomainError, unexpected_api_error
+from pinggu.errors import FORBIDDEN, NOT_FOUND, DomainError, error_json, refusal_json, unexpected_api_error
 from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.exports.api import router as oversight_router
@@ -43,12 +43,12 @@ api.add_router("/audit", audit_router)
 
 @api.exception_handler(DomainError)
 def _domain_error(request, exc):
-    return ApiError.response(exc.status, exc.code, exc.message, **exc.extra)
+    return refusal_json(exc)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return ApiError.response(401, "unauthorized", _("需要登录：请提供有效的 Bearer 令牌。"))
+    return error_json(401, "unauthorized", _("需要登录：请提供有效的 Bearer 令牌。"))
 
 
 # What pydantic found, said so that the caller knows what to change (its own English stays in `errors`).
@@ -85,22 +85,22 @@ def _field_problem(error: dict) -> str:
 def _invalid(request, exc):
     problems = list(dict.fromkeys(_field_problem(e) for e in exc.errors))
     message = _("请求内容不正确：%(p)s。") % {"p": "；".join(problems)} if problems else _("请求内容不正确。")
-    return ApiError.response(400, "invalid_request", message, errors=exc.errors)
+    return error_json(400, "invalid_request", message, errors=exc.errors)
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return ApiError.response(403, "forbidden", _("没有权限执行此操作。"))
+    return error_json(403, "forbidden", _(FORBIDDEN))
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return ApiError.response(404, "not_found", _("找不到该对象。"))
+    return error_json(404, "not_found", _(NOT_FOUND))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    return ApiError.response(exc.status_code, "error", str(exc))
+    return error_json(exc.status_code, "error", str(exc))
 
 
 @api.exception_handler(SuspiciousOperation)
@@ -109,7 +109,7 @@ def _http_error(request, exc):
 def _bad_request(request, exc):
     # A body Django cannot parse (a multipart type without boundary) or refuses
     # to (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields): the client's fault.
-    return ApiError.response(400, "bad_request", _("请求内容不正确。"))
+    return error_json(400, "bad_request", _("请求内容不正确。"))
 
 
 @api.exception_handler(Exception)

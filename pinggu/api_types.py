@@ -3,7 +3,7 @@
 Each path and query parameter is bounded here, in the schema, so that no input
 reaches the database unchecked (a fuzzer found ids too large for the integer
 columns and negative offsets answering 500), and the OpenAPI schema lists every
-error an operation can answer, all in the one shape of ApiError.
+error an operation can answer, all in the one shape of errors.error_json.
 """
 
 from typing import Annotated, Any, Optional

@@ -10,9 +10,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core import signals
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, DataError, IntegrityError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -27,17 +30,59 @@ class DomainError(Exception):
         self.extra = extra
 
 
-class ApiError(DomainError):
-    def __init__(self, status: int, code: str, message: Any, **extra: Any):
-        super().__init__(message, code=code, status=status, **extra)
-
-    @staticmethod
-    def response(status: int, code: str, message: Any, **extra: Any) -> JsonResponse:
-        return JsonResponse({"error": code, "message": str(message), **extra}, status=status,
-                            json_dumps_params={"ensure_ascii": False})
+def error_json(status: int, code: str, message: Any, **extra: Any) -> JsonResponse:
+    """The one JSON body of every refusal and failure: {"error": code, "message": ..., fields...}."""
+    return JsonResponse({"error": code, "message": str(message), **extra}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 log = logging.getLogger(__name__)
+
+
+def refusal_json(exc: DomainError, **fields: Any) -> JsonResponse:
+    """THE JSON shape of a refusal, for the API and the pages' own scripts alike."""
+    return error_json(exc.status, exc.code, exc.message, **exc.extra, **fields)
+
+
+def _back(request: HttpRequest) -> str:
+    for candidate in (request.POST.get("next") if request.method == "POST" else None, request.headers.get("Referer")):
+        if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                         require_https=request.is_secure()):
+            return candidate
+    return request.path if request.method == "GET" else "/"
+
+
+def web_refusal(request: HttpRequest, exc: DomainError, *, back: str | None = None, **fields: Any) -> HttpResponse:
+    """THE web mapper: JSON with the error's status for scripts and htmx, else the message on the page we go back to."""
+    if wants_json(request) or request.headers.get("HX-Request"):
+        return refusal_json(exc, **fields)
+    messages.error(request, str(exc.message))
+    return HttpResponseRedirect(back or _back(request))
+
+
+FORBIDDEN = gettext_noop("没有权限执行此操作。")
+NOT_FOUND = gettext_noop("找不到该对象。")
+
+
+class DomainErrorMiddleware:
+    """A DomainError no view caught answers through web_refusal; a script's 403 or 404 is the API's JSON too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_api(request):
+            return None
+        if isinstance(exception, DomainError):
+            return web_refusal(request, exception)
+        if wants_json(request) and isinstance(exception, PermissionDenied):
+            return error_json(403, "forbidden", _(FORBIDDEN))
+        if wants_json(request) and isinstance(exception, Http404):
+            return error_json(404, "not_found", _(NOT_FOUND))
+        return None
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -71,7 +116,7 @@ def is_storage_full(exc: BaseException | None) -> bool:
 
 
 def storage_full_json() -> JsonResponse:
-    return ApiError.response(503, "storage_full", _(STORAGE_FULL_MESSAGE))
+    return error_json(503, "storage_full", _(STORAGE_FULL_MESSAGE))
 
 
 def failure_response(exc: BaseException | None) -> JsonResponse:
@@ -82,8 +127,8 @@ def failure_response(exc: BaseException | None) -> JsonResponse:
     # Integrity and data errors are bugs that let bad input through, not an
     # outage: "try again later" would mislead.
     if isinstance(exc, DatabaseError) and not isinstance(exc, (IntegrityError, DataError)):
-        return ApiError.response(503, "database_unavailable", _("数据库暂时不可用，请稍后再试。"))
-    return ApiError.response(500, "server_error", _("服务器内部错误，请稍后再试；如果一直出现，请联系管理员。"))
+        return error_json(503, "database_unavailable", _("数据库暂时不可用，请稍后再试。"))
+    return error_json(500, "server_error", _("服务器内部错误，请稍后再试；如果一直出现，请联系管理员。"))
 
 
 def unexpected_api_error(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -126,7 +171,7 @@ class ApiErrorsAsJsonMiddleware:
         if response.status_code < 400 or not is_api(request) or response.get("Content-Type", "").startswith("application/json"):
             return response
         code, message = _CODES.get(response.status_code, ("error", gettext_noop("请求失败。")))
-        converted = ApiError.response(response.status_code, code, _(message))
+        converted = error_json(response.status_code, code, _(message))
         for header, value in response.items():
             if header.lower() not in _BODY_HEADERS:
                 converted[header] = value

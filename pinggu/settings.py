@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "pinggu.accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "pinggu.errors.DomainErrorMiddleware",
     # Last, so that its process_exception sees a view's error first.
     "pinggu.site.middleware.StorageFullMiddleware",
 ]
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pinggu.accounts.context_processors.perms_pinggu",
             ],
         },
     }

@@ -2,17 +2,17 @@ from datetime import datetime
 from typing import Optional
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.api_types import Id, Limit, Offset, OptionalWord, responses
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 from pinggu.textlimits import max_length
 from pinggu.units.models import Unit
 
 from . import audit_log, permissions, services
 from .audit import record
+from .decorators import api_require
 from .models import ApiToken, User
 from .passwords import MAX_LENGTH as PASSWORD_MAX
 
@@ -39,9 +39,9 @@ def token(request, creds: Credentials):
     if user is None:
         # Same answer whether or not the user exists. A locked-out user gets
         # the lockout answer instead, swapped in by the axes middleware.
-        raise ApiError(401, "invalid_credentials", _("用户名或密码错误。"))
+        raise DomainError(_("用户名或密码错误。"), code="invalid_credentials", status=401)
     if user.must_change_password:
-        raise ApiError(403, "password_change_required", _("首次登录或密码已重置，请先修改密码。"))
+        raise DomainError(_("首次登录或密码已重置，请先修改密码。"), code="password_change_required", status=403)
     raw, tok = ApiToken.issue(user)
     record("api_token", actor=user, request=request)
     return {"token": raw, "expires_at": tok.expires_at}
@@ -51,7 +51,7 @@ def token(request, creds: Credentials):
 def revoke_token(request):
     token = getattr(request, "api_token", None)
     if token is None:
-        raise ApiError(400, "not_a_token", _("本次请求不是用 Bearer 令牌认证的，没有可撤销的令牌。"))
+        raise DomainError(_("本次请求不是用 Bearer 令牌认证的，没有可撤销的令牌。"), code="not_a_token", status=400)
     services.revoke_tokens(request.auth, token_ids=[token.pk], request=request)
     return {"revoked": 1}
 
@@ -66,11 +66,8 @@ class PasswordIn(Schema):
 def change_password(request, body: PasswordIn):
     user = authenticate(request, username=body.username, password=body.old_password)
     if user is None:
-        raise ApiError(401, "invalid_credentials", _("用户名或密码错误。"))
-    try:
-        services.change_password(user, body.new_password, request=request)
-    except ValidationError as exc:
-        raise ApiError(400, "weak_password", " ".join(exc.messages)) from None
+        raise DomainError(_("用户名或密码错误。"), code="invalid_credentials", status=401)
+    services.change_password(user, body.new_password, request=request)
     return {"ok": True}
 
 
@@ -87,14 +84,13 @@ class UserIn(Schema):
 
 
 @users_router.post("", response=responses({201: dict}, 409), summary="新建账户（组织单位）；不填密码则生成一次性密码并只返回这一次")
+@api_require(permissions.can_manage_users)
 def create_user(request, body: UserIn):
-    if not permissions.can_manage_campaigns(request.auth):
-        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
     unit = None
     if body.unit_code:
         unit = Unit.objects.alive().filter(code=body.unit_code).first()
         if unit is None:
-            raise ApiError(400, "unknown_unit", _("单位“%(c)s”不存在。") % {"c": body.unit_code})
+            raise DomainError(_("单位“%(c)s”不存在。") % {"c": body.unit_code}, code="unknown_unit", status=400)
     user, password = services.create_user(
         username=body.username, role=body.role, password=body.password, unit=unit,
         must_change_password=body.must_change_password, display_name=body.display_name, by=request.auth, request=request,
@@ -110,10 +106,9 @@ audit_router = Router(tags=["audit"])
 
 
 @audit_router.get("", response=responses(), summary="审计日志（组织单位）")
+@api_require(permissions.can_read_audit)
 def audit(request, campaign: Optional[Id] = None, unit: OptionalWord = None, action: OptionalWord = None,
           since: Optional[datetime] = None, limit: Limit = 500, offset: Offset = 0):
-    if not permissions.can_manage_campaigns(request.auth):
-        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
     events = audit_log.filtered(campaign=campaign, unit=unit, action=action, since=since)
     return {
         "count": events.count(),

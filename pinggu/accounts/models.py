@@ -33,10 +33,6 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
-    @property
-    def is_organizer(self):
-        return self.is_superuser or self.role == Role.ORGANIZER
-
 
 def _hash_token(raw):
     return hashlib.sha256(raw.encode()).hexdigest()

@@ -27,7 +27,7 @@ from .models import ApiToken, Role, User
 @transaction.atomic
 def change_password(user: User, new_password: str, *, request: HttpRequest | None = None, keep_session_key: str | None = None) -> None:
     """Set a new password and end every other session and API token of the user."""
-    password_validation.validate_password(new_password, user)
+    _check_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False
     user.password_changed_at = timezone.now()
@@ -66,6 +66,13 @@ def end_sessions(user: User, except_key: str | None = None) -> None:
 
 class AccountError(DomainError):
     pass
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages), code="weak_password") from None
 
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -127,10 +134,7 @@ def create_user(*, username: str, role: str, password: str | None = None, unit: 
         password = one_time_password()
     user = User(username=username, role=role, unit=unit, display_name=display_name,
                 must_change_password=must_change_password)
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        raise AccountError(" ".join(exc.messages), code="weak_password") from None
+    _check_password(password, user)
     if encoded is None and generated:
         encoded = _hash_one_time(password)
     if encoded is None:

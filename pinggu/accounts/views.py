@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,8 +41,8 @@ def password_change(request):
                 request=request,
                 keep_session_key=request.session.session_key,
             )
-        except ValidationError as exc:
-            form.add_error("new_password1", exc)
+        except DomainError as exc:
+            form.add_error("new_password1", exc.message)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("密码已修改，其他设备上的登录已退出。"))
@@ -69,7 +68,7 @@ def tokens(request):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_manage_users)
 def user_list(request):
     users = User.objects.select_related("unit").order_by("role", "username")
     role = request.GET.get("role")
@@ -80,7 +79,7 @@ def user_list(request):
     })
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_manage_users)
 def user_create(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,10 +101,10 @@ def user_create(request):
 
 
 @require_POST
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_manage_users)
 def user_action(request, username, action):
     user = get_object_or_404(User, username=username)
-    if user == request.user and action in ("disable", "reset"):
+    if action in ("disable", "reset") and not permissions.can_change_user(request.user, user):
         messages.error(request, _("不能对自己执行此操作。"))
         return redirect("accounts:users")
     if action == "reset":
@@ -141,7 +140,7 @@ def _audit_filters(request):
     }
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_read_audit)
 def audit_page(request):
     filters = _audit_filters(request)
     if request.GET.get("format") in AUDIT_FORMATS:  # the export button of older pages
@@ -160,7 +159,7 @@ def audit_page(request):
 AUDIT_FORMATS = {"csv": (audit_log.to_csv, "text/csv; charset=utf-8"), "xlsx": (audit_log.to_xlsx, XLSX)}
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_read_audit)
 def audit_export(request, fmt):
     """The log as the page shows it (same filters), as CSV or xlsx."""
     if fmt not in AUDIT_FORMATS:

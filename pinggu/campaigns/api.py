@@ -6,20 +6,18 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.accounts.decorators import api_require
 from pinggu.api_types import Id, UnitCode, responses
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 from pinggu.textlimits import REASON, max_length
 
-from . import lookups, services
+from . import lookups, services, visibility
 from .models import MAX_SORT_KEY, Campaign, Enrollment, Unit
+from .serializers import enrollment_out
 
 router = Router(tags=["campaigns"])
 units_router = Router(tags=["units"])
 
-
-def require(allowed):
-    if not allowed:
-        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
 
 
 # --- Units --------------------------------------------------------------------------
@@ -40,14 +38,14 @@ def unit_out(unit):
 
 
 @units_router.get("", response=responses(), summary="单位列表")
+@api_require(permissions.can_view_units)
 def list_units(request):
-    require(permissions.can_view_units(request.auth))
     return [unit_out(u) for u in Unit.objects.alive().select_related("kind").ordered()]
 
 
 @units_router.post("", response=responses({201: dict}, 409), summary="新建单位")
+@api_require(permissions.can_manage_units)
 def create_unit(request, body: UnitIn):
-    require(permissions.can_manage_campaigns(request.auth))
     unit = services.create_unit(**body.dict(), user=request.auth, request=request)
     return Status(201, unit_out(unit))
 
@@ -89,7 +87,7 @@ class CampaignPatch(Schema):
 
 def _aware(value, field):
     if value is not None and value.tzinfo is None:
-        raise ApiError(400, "invalid_request", _("%(f)s 必须带时区，如 2020-12-11T17:00:00+08:00。") % {"f": field})
+        raise DomainError(_("%(f)s 必须带时区，如 2020-12-11T17:00:00+08:00。") % {"f": field}, code="invalid_request", status=400)
     return value
 
 
@@ -107,21 +105,21 @@ def campaign_out(campaign):
 def visible_campaign(request, campaign_id):
     campaign = lookups.find_campaign(request.auth, campaign_id)
     if campaign is None:
-        raise ApiError(404, "not_found", _("评估任务不存在。"))
+        raise DomainError(_("评估任务不存在。"), code="not_found", status=404)
     return campaign
 
 
 @router.get("", response=responses(), summary="评估任务列表")
 def list_campaigns(request):
-    campaigns = permissions.campaigns_visible_to(request.auth).prefetch_related(
+    campaigns = visibility.campaigns_visible_to(request.auth).prefetch_related(
         "framework_links__unit_kind", "framework_links__framework"
     )
     return [campaign_out(c) for c in campaigns]
 
 
 @router.post("", response=responses({201: dict}, 409), summary="新建评估任务")
+@api_require(permissions.can_manage_campaigns)
 def create_campaign(request, body: CampaignIn):
-    require(permissions.can_manage_campaigns(request.auth))
     data = body.dict()
     _aware(data["opens_at"], "opens_at")
     _aware(data["deadline"], "deadline")
@@ -135,8 +133,8 @@ def get_campaign(request, campaign_id: Id):
 
 
 @router.patch("/{int:campaign_id}", response=responses(None, 404, 409), summary="修改评估任务（含状态 state）")
+@api_require(permissions.can_manage_campaigns)
 def patch_campaign(request, campaign_id: Id, body: CampaignPatch):
-    require(permissions.can_manage_campaigns(request.auth))
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     data = body.dict(exclude_unset=True)
     _aware(data.get("opens_at"), "opens_at")
@@ -151,38 +149,15 @@ class EnrollIn(Schema):
 
 
 @router.post("/{int:campaign_id}/enrollments", response=responses({201: dict}, 404, 409), summary="报名参评单位")
+@api_require(permissions.can_manage_campaigns)
 def enroll(request, campaign_id: Id, body: EnrollIn):
-    require(permissions.can_manage_campaigns(request.auth))
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    units = list(Unit.objects.alive().select_related("kind").filter(code__in=body.unit_codes))
-    unknown = sorted(set(body.unit_codes) - {u.code for u in units})
-    if unknown:
-        raise ApiError(400, "unknown_units", _("找不到这些单位：%(c)s。") % {"c": "、".join(unknown)}, unit_codes=unknown)
-    new = services.enroll(campaign, units, user=request.auth, request=request)
+    new = services.enroll_codes(campaign, body.unit_codes, user=request.auth, request=request)
     return Status(201, {"enrolled": [e.unit.code for e in new],
                         "total": campaign.enrollments.count()})
 
 
 # --- One unit's workspace -----------------------------------------------------------------
-
-def visible_enrollment(request, campaign_id, unit_code):
-    """The enrollment if this user may see it; 404 otherwise, so other units' existence is not revealed."""
-    enrollment = lookups.find_enrollment(request.auth, campaign_id, unit_code)
-    if enrollment is None:
-        raise ApiError(404, "not_found", _("找不到该单位的报送。"))
-    return enrollment
-
-
-def enrollment_out(enrollment, progress=None):
-    return {
-        "campaign": enrollment.campaign_id, "unit_code": enrollment.unit.code, "unit_name": enrollment.unit.name,
-        "state": enrollment.state, "deadline": services.iso_local(enrollment.effective_deadline),
-        "extended_deadline": services.iso_local(enrollment.extended_deadline),
-        "submitted_at": services.iso_local(enrollment.submitted_at),
-        **services.enrollment_record(enrollment),
-        **({"progress": progress} if progress is not None else {}),
-    }
-
 
 class ReasonIn(Schema):
     reason: str = Field(max_length=REASON)
@@ -194,16 +169,16 @@ class ExtensionIn(Schema):
 
 
 @router.post("/{int:campaign_id}/units/{unit_code}/reopen", response=responses(None, 404, 409), summary="退回（重新开放）该单位的报送")
+@api_require(permissions.can_manage_campaigns)
 def reopen(request, campaign_id: Id, unit_code: UnitCode, body: ReasonIn):
-    require(permissions.can_manage_campaigns(request.auth))
-    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    enrollment = lookups.enrollment_or_refuse(request.auth, campaign_id, unit_code)
     services.reopen(enrollment, body.reason, user=request.auth, request=request)
     return enrollment_out(enrollment)
 
 
 @router.post("/{int:campaign_id}/units/{unit_code}/extension", response=responses(None, 404, 409), summary="为该单位延期")
+@api_require(permissions.can_manage_campaigns)
 def extension(request, campaign_id: Id, unit_code: UnitCode, body: ExtensionIn):
-    require(permissions.can_manage_campaigns(request.auth))
-    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    enrollment = lookups.enrollment_or_refuse(request.auth, campaign_id, unit_code)
     services.extend(enrollment, _aware(body.deadline, "deadline"), body.reason, user=request.auth, request=request)
     return enrollment_out(enrollment)

@@ -6,14 +6,17 @@ unit's objects are indistinguishable from ones that do not exist.
 
 from django.http import Http404
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from pinggu.accounts import permissions
+from pinggu.errors import DomainError
 
+from . import visibility
 from .models import Enrollment
 
 
 def find_campaign(user, pk):
-    return permissions.campaigns_visible_to(user).filter(pk=pk).first()
+    return visibility.campaigns_visible_to(user).filter(pk=pk).first()
 
 
 def find_enrollment(user, campaign_id, unit_code):
@@ -37,6 +40,14 @@ def enrollment_or_404(user, campaign_id, unit_code):
     enrollment = find_enrollment(user, campaign_id, unit_code)
     if enrollment is None:
         raise Http404
+    return enrollment
+
+
+def enrollment_or_refuse(user, campaign_id, unit_code):
+    """For the API: the same miss as a refusal (404 `not_found`), so other units' existence is not revealed."""
+    enrollment = find_enrollment(user, campaign_id, unit_code)
+    if enrollment is None:
+        raise DomainError(_("找不到该单位的报送。"), code="not_found", status=404)
     return enrollment
 
 

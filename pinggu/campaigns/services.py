@@ -325,6 +325,16 @@ def change_state(campaign: Campaign, state: str, *, user: User | None = None, re
 
 
 @transaction.atomic
+def enroll_codes(campaign: Campaign, codes: Sequence[str], *, user: User | None = None,
+                 request: HttpRequest | None = None) -> list[Enrollment]:
+    """Enroll the units with these codes; an unknown (or deleted) code refuses the whole request."""
+    units = list(Unit.objects.alive().select_related("kind").filter(code__in=codes))
+    unknown = sorted(set(codes) - {u.code for u in units})
+    if unknown:
+        raise CampaignError(_("找不到这些单位：%(c)s。") % {"c": "、".join(unknown)}, code="unknown_units", unit_codes=unknown)
+    return enroll(campaign, units, user=user, request=request)
+
+
 def enroll(campaign: Campaign, units: Sequence[Unit], *, user: User | None = None, request: HttpRequest | None = None) -> list[Enrollment]:
     """Enroll units (each gets its kind's checklist). Returns the new enrollments; enrolling twice is harmless."""
     _refuse_unless(campaign, "enroll")

@@ -16,7 +16,7 @@ from .models import Unit
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_view_units)
 def unit_list(request):
     units = Unit.objects.alive().select_related("kind").ordered()
     kind = request.GET.get("kind")
@@ -44,17 +44,17 @@ def _save_unit(request, unit=None):
     return render(request, "campaigns/unit_form.html", {"form": form, "unit": unit})
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_manage_units)
 def unit_create(request):
     return _save_unit(request)
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_manage_units)
 def unit_edit(request, code):
     return _save_unit(request, get_object_or_404(Unit.objects.alive(), code=code))
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_manage_units)
 def unit_import(request):
     form = FileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -67,7 +67,7 @@ def unit_import(request):
     return redirect("campaigns:units")
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_view_units)
 def unit_export(request):
     record("units_export", request=request)
     response = HttpResponse(unit_io.to_xlsx(Unit.objects.alive().select_related("kind").ordered()), content_type=XLSX)

@@ -15,33 +15,35 @@ from pinggu.accounts import services as account_services
 from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.accounts.models import User
-from pinggu.errors import DomainError
+from pinggu.errors import DomainError, wants_json
 from pinggu.frameworks import exports
 from pinggu.frameworks import services as framework_services
-from pinggu.frameworks.views import EXPORT_TYPES
 from pinggu.lib.address import login_url
 from pinggu.lib.dates import local_datetime
 
-from . import lookups, notice, services
+from . import lookups, notice, services, visibility
 from .forms import CampaignForm, ExtensionForm, ReasonForm
 from .models import Campaign, Unit
 
 
 @contextmanager
 def refusal_shown(request):
-    """A refused action (DomainError) shows its message on the page the view then redirects to."""
+    """A refused action (DomainError) shows its message on the page the view then redirects to; a script
+    gets the refusal's JSON from errors.DomainErrorMiddleware."""
     try:
         yield
     except DomainError as exc:
+        if wants_json(request):
+            raise
         messages.error(request, exc.message)
 
 
 @require(permissions.can_list_campaigns)
 def campaign_list(request):
-    campaigns = permissions.campaigns_visible_to(request.user).annotate(n_units=Count("enrollments"))
+    campaigns = visibility.campaigns_visible_to(request.user).annotate(n_units=Count("enrollments"))
     mine = None
     if permissions.is_submitter(request.user):
-        mine = {e.campaign_id: e for e in permissions.enrollments_visible_to(request.user).select_related("unit", "returned_by")}
+        mine = {e.campaign_id: e for e in visibility.enrollments_visible_to(request.user).select_related("unit", "returned_by")}
         if len(mine) == 1 and not request.GET.get("all"):
             enrollment = next(iter(mine.values()))
             return redirect("evidence:workspace", pk=enrollment.campaign_id, unit=enrollment.unit.code)
@@ -104,9 +106,8 @@ def evaluators(request, pk):
 @require(permissions.can_manage_campaigns)
 def campaign_enroll(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
-    units = list(Unit.objects.alive().select_related("kind").filter(code__in=request.POST.getlist("units")))
     with refusal_shown(request):
-        new = services.enroll(campaign, units, user=request.user, request=request)
+        new = services.enroll_codes(campaign, request.POST.getlist("units"), user=request.user, request=request)
         messages.success(request, _("已报名 %(n)d 个单位。") % {"n": len(new)})
     return redirect("campaigns:detail", pk=pk)
 
@@ -171,7 +172,7 @@ def notice_page(request, pk):
     campaign = lookups.campaign_or_404(request.user, pk)
     enrollment = None
     if permissions.is_submitter(request.user):
-        enrollment = permissions.enrollments_visible_to(request.user).filter(campaign=campaign).select_related("unit").first()
+        enrollment = visibility.enrollments_visible_to(request.user).filter(campaign=campaign).select_related("unit").first()
     links = campaign.framework_links.select_related("unit_kind", "framework")
     if enrollment is not None:
         links = links.filter(unit_kind_id=enrollment.unit.kind_id)
@@ -189,11 +190,11 @@ def attachment(request, pk, kind, fmt):
     link = campaign.framework_links.select_related("framework", "unit_kind").filter(unit_kind__code=kind).first()
     if link is None or fmt not in ("xlsx", "docx"):
         raise Http404
-    if permissions.is_submitter(request.user) and request.user.unit.kind_id != link.unit_kind_id:
+    if not permissions.can_download_attachment(request.user, link.unit_kind_id):
         raise PermissionDenied
     data = framework_services.to_dict(link.framework)
     body = exports.to_xlsx(data) if fmt == "xlsx" else exports.to_docx(data)
     record("attachment_download", request=request, campaign=campaign, kind=kind, format=fmt)
-    response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
+    response = HttpResponse(body, content_type=exports.MEDIA_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{link.framework.code}.{fmt}"'
     return response

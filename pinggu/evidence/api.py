@@ -5,10 +5,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.accounts.decorators import api_require
 from pinggu.api_types import CheckpointCode, Id, UnitCode, file_download, responses
-from pinggu.campaigns.api import enrollment_out, visible_enrollment
+from pinggu.campaigns.lookups import enrollment_or_refuse
+from pinggu.campaigns.serializers import enrollment_out
 from pinggu.campaigns.services import iso_local
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 from pinggu.frameworks.tree import IndicatorNode, PointNode
 from pinggu.textlimits import max_length
 
@@ -49,7 +51,7 @@ def _tree(listed):
 
 @router.get("/{int:campaign_id}/units/{unit_code}/checklist", response=responses(None, 404), summary="单位清单与填报情况")
 def checklist(request, campaign_id: Id, unit_code: UnitCode):
-    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    enrollment = enrollment_or_refuse(request.auth, campaign_id, unit_code)
     listed = services.checklist(enrollment)
     return {**enrollment_out(enrollment, listed.progress), "framework": enrollment.framework.code, "indicators": _tree(listed)}
 
@@ -61,21 +63,21 @@ def checklist(request, campaign_id: Id, unit_code: UnitCode):
     description="同一考核点重复上传相同内容时返回 200 和已有记录（duplicate: true），不会重复保存。",
 )
 def add_evidence(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: CheckpointCode):
-    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    enrollment = enrollment_or_refuse(request.auth, campaign_id, unit_code)
     services.ensure_can_edit(request.auth, enrollment)
     if request.content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:
-            raise ApiError(400, "file_required", _("请用 multipart 字段 file 上传文件。"))
+            raise DomainError(_("请用 multipart 字段 file 上传文件。"), code="file_required", status=400)
         item, created = services.add_file(enrollment, checkpoint_code, upload, user=request.auth,
                                           note=request.POST.get("note", ""), request=request)
     else:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
-            raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
+            raise DomainError(_("请求体不是有效的 JSON。"), code="invalid_json", status=400) from None
         if not isinstance(body, dict) or not body.get("url"):
-            raise ApiError(400, "url_required", _("请上传文件（multipart 字段 file）或提供 JSON {url, note}。"))
+            raise DomainError(_("请上传文件（multipart 字段 file）或提供 JSON {url, note}。"), code="url_required", status=400)
         item, created = services.add_link(enrollment, checkpoint_code, body["url"], user=request.auth,
                                           note=str(body.get("note") or ""), request=request)
     return Status(201 if created else 200, {**evidence_out(item), "duplicate": not created})
@@ -89,7 +91,7 @@ class ResponseIn(Schema):
 @router.put("/{int:campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/response", response=responses(None, 404, 409, 410),
             summary="填写说明或标记不适用")
 def set_response(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: CheckpointCode, body: ResponseIn):
-    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    enrollment = enrollment_or_refuse(request.auth, campaign_id, unit_code)
     response = services.set_response(enrollment, checkpoint_code, status=body.status, note=body.note,
                                      user=request.auth, request=request)
     return {"checkpoint": checkpoint_code, "status": response.status, "note": response.note}
@@ -107,10 +109,10 @@ def _acknowledged(request) -> bool:
     try:
         body = json.loads(request.body)
     except ValueError:
-        raise ApiError(400, "invalid_json", _("请求体不是有效的 JSON。")) from None
+        raise DomainError(_("请求体不是有效的 JSON。"), code="invalid_json", status=400) from None
     value = body.get("acknowledge_incomplete", False) if isinstance(body, dict) else None
     if not isinstance(value, bool):
-        raise ApiError(400, "invalid_request", _("acknowledge_incomplete 必须是 true 或 false。"))
+        raise DomainError(_("acknowledge_incomplete 必须是 true 或 false。"), code="invalid_request", status=400)
     return value
 
 
@@ -122,7 +124,7 @@ def _acknowledged(request) -> bool:
                 " 与 empty_at_submit 记录报送时的空缺。",
 )
 def submit(request, campaign_id: Id, unit_code: UnitCode):
-    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    enrollment = enrollment_or_refuse(request.auth, campaign_id, unit_code)
     acknowledge = _acknowledged(request)
     empty = services.submit(enrollment, user=request.auth, acknowledge_incomplete=acknowledge, request=request)
     return {**enrollment_out(enrollment), "empty_points": [cp.code for cp in empty]}
@@ -150,9 +152,8 @@ def delete(request, evidence_id: Id):
 
 
 @evidence_router.post("/{int:evidence_id}/restore", response=responses(None, 404, 409, 410), summary="恢复已删除的材料（组织单位）")
+@api_require(permissions.can_view_deleted_evidence)
 def restore(request, evidence_id: Id):
-    if not permissions.can_view_deleted_evidence(request.auth):
-        raise ApiError(403, "forbidden", _("只有组织单位可以恢复已删除的材料。"))
     item = visible_evidence(request.auth, evidence_id)
     services.restore(item, user=request.auth, request=request)
     item.refresh_from_db()

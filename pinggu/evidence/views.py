@@ -16,7 +16,7 @@ from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, notices
 from pinggu.campaigns.models import EnrollmentState
 from pinggu.campaigns.services import CampaignError, campaign_actions, write_refusal
-from pinggu.errors import DomainError, wants_json
+from pinggu.errors import DomainError, refusal_json, wants_json
 from pinggu.frameworks.layout import grid
 from pinggu.lib.dates import local_datetime
 
@@ -35,7 +35,6 @@ def _context(request, enrollment):
     return {
         "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit,
         "can_edit": can_edit, "refusal": refusal if permissions.can_edit_enrollment(request.user, enrollment) else None,
-        "is_organizer": permissions.is_organizer(request.user),
         "actions": campaign_actions(enrollment.campaign),
         "deadline_text": local_datetime(enrollment.effective_deadline),
         "returned_text": local_datetime(enrollment.returned_at) if enrollment.returned_at else "",
@@ -46,7 +45,7 @@ def _context(request, enrollment):
     }
 
 
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def workspace(request, pk, unit):
     enrollment = _enrollment(request, pk, unit)
     listed = services.checklist(enrollment)
@@ -79,17 +78,20 @@ def _point_fragment(request, enrollment, code, error=None, notice=None, draft=No
     )
 
 
-def _respond(request, enrollment, code, error=None, notice=None, draft=None):
+def _respond(request, enrollment, code, refusal: DomainError | None = None, notice=None, draft=None):
     """The point's cell again; after a refusal, `draft` (what was typed) stays in the form, so nothing typed is lost."""
+    error = str(refusal.message) if refusal else None
     cell, progress = _point_fragment(request, enrollment, code, error=error, notice=notice, draft=draft)
     if wants_json(request):
-        return JsonResponse({"ok": error is None, "message": error or notice or "", "cell": cell, "progress": progress},
-                            status=200 if error is None else 400, json_dumps_params={"ensure_ascii": False})
+        if refusal is not None:  # the one refusal shape (errors.refusal_json), the cell riding along
+            return refusal_json(refusal, ok=False, cell=cell, progress=progress)
+        return JsonResponse({"ok": True, "message": notice or "", "cell": cell, "progress": progress},
+                            json_dumps_params={"ensure_ascii": False})
     return HttpResponse(cell + progress.replace('id="progress"', 'id="progress" hx-swap-oob="true"', 1))
 
 
 @require_POST
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def upload(request, pk, unit, code):
     """One file per request (the page sends several in parallel, each with its own progress bar)."""
     enrollment = _enrollment(request, pk, unit)
@@ -105,35 +107,35 @@ def upload(request, pk, unit, code):
             if not created:
                 notices.append(_("“%(n)s”与已上传的“%(o)s”内容相同，未重复保存。") % {"n": upload_file.name, "o": item.filename})
     except DomainError as exc:
-        return _respond(request, enrollment, code, error=exc.message)
+        return _respond(request, enrollment, code, refusal=exc)
     return _respond(request, enrollment, code, notice=" ".join(notices) or None)
 
 
 @require_POST
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def add_link(request, pk, unit, code):
     enrollment = _enrollment(request, pk, unit)
     try:
         services.add_link(enrollment, code, request.POST.get("url", ""), user=request.user, note=request.POST.get("note", ""), request=request)
     except DomainError as exc:
-        return _respond(request, enrollment, code, error=exc.message, draft={"url": request.POST.get("url", "")})
+        return _respond(request, enrollment, code, refusal=exc, draft={"url": request.POST.get("url", "")})
     return _respond(request, enrollment, code)
 
 
 @require_POST
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def set_response(request, pk, unit, code):
     enrollment = _enrollment(request, pk, unit)
     try:
         services.set_response(enrollment, code, status=request.POST.get("status", "done"), note=request.POST.get("note", ""),
                               user=request.user, request=request)
     except DomainError as exc:
-        return _respond(request, enrollment, code, error=exc.message, draft={"note": request.POST.get("note", "")})
+        return _respond(request, enrollment, code, refusal=exc, draft={"note": request.POST.get("note", "")})
     return _respond(request, enrollment, code, notice=_("已保存。"))
 
 
 @require_POST
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def delete(request, evidence_id):
     item = visible_evidence(request.user, evidence_id)
     enrollment = item.response.enrollment
@@ -141,7 +143,7 @@ def delete(request, evidence_id):
     try:
         services.delete(item, user=request.user, request=request)
     except DomainError as exc:
-        return _respond(request, enrollment, code, error=exc.message)
+        return _respond(request, enrollment, code, refusal=exc)
     return _respond(request, enrollment, code, notice=_("已删除“%(n)s”。") % {"n": item.filename or item.url})
 
 
@@ -154,18 +156,18 @@ def restore(request, evidence_id):
     return redirect(lookups.safe_next(request, reverse("campaigns:list")))
 
 
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def download(request, evidence_id):
     return file_response(request, visible_evidence(request.user, evidence_id))
 
 
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def inline(request, evidence_id):
     """The bytes for the preview page: PDF and images inline (sandboxed), anything else as a download."""
     return file_response(request, visible_evidence(request.user, evidence_id), inline=True)
 
 
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def preview(request, evidence_id):
     item = visible_evidence(request.user, evidence_id)
     if item.kind == EvidenceKind.LINK:
@@ -185,7 +187,7 @@ def _receipt_or_404(request, pk, unit):
     return enrollment
 
 
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def receipt(request, pk, unit):
     enrollment = _receipt_or_404(request, pk, unit)
     try:
@@ -199,7 +201,7 @@ def receipt(request, pk, unit):
     })
 
 
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def receipt_download(request, pk, unit):
     enrollment = _receipt_or_404(request, pk, unit)
     try:
@@ -213,26 +215,30 @@ def receipt_download(request, pk, unit):
     return response
 
 
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def submit(request, pk, unit):
     enrollment = _enrollment(request, pk, unit)
     context = _context(request, enrollment)
+    status = 200
     if request.method == "POST":
         try:
             services.submit(enrollment, user=request.user, request=request,
                             acknowledge_incomplete=bool(request.POST.get("acknowledge_incomplete")))
         except DomainError as exc:
+            if wants_json(request):
+                return refusal_json(exc)
             context["error"] = exc.message
+            status = exc.status
         else:
             messages.success(request, _("已确认报送。材料已锁定，如需修改请联系组织单位。"))
             return redirect("evidence:workspace", pk=pk, unit=unit)
     context["empty"] = services.empty_points(enrollment)
-    return render(request, "evidence/submit.html", context)
+    return render(request, "evidence/submit.html", context, status=status)
 
 
 
 @require_POST
-@require(permissions.can_list_campaigns)
+@require(permissions.can_use_workspace)
 def reminder_read(request, pk, unit):
     enrollment = _enrollment(request, pk, unit)
     if permissions.is_submitter(request.user):

@@ -5,28 +5,28 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
+from pinggu.accounts.decorators import api_require
 from pinggu.api_types import Id, OptionalCodeList, OptionalWord, Word, file_download, responses
 from pinggu.campaigns.models import ReminderBatch
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 from pinggu.oversight import progress, reminders
 from pinggu.textlimits import max_length
 
-from . import views
-from .views import DOCX, XLSX
+from . import downloads
+from .downloads import DOCX, XLSX
 
 router = Router(tags=["oversight"])
 
 
 def _campaign(request, campaign_id):
-    if not permissions.can_export(request.auth):
-        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
-    campaign = views.campaign_for(request.auth, campaign_id)
+    campaign = downloads.campaign_for(request.auth, campaign_id)
     if campaign is None:
-        raise ApiError(404, "not_found", _("评估任务不存在。"))
+        raise DomainError(_("评估任务不存在。"), code="not_found", status=404)
     return campaign
 
 
 @router.get("/{int:campaign_id}/progress", response=responses(None, 404), summary="各单位报送进度")
+@api_require(permissions.can_export)
 def campaign_progress(request, campaign_id: Id, kind: OptionalWord = None, state: OptionalWord = None, sort: Word = "unit_name"):
     campaign = _campaign(request, campaign_id)
     items = progress.rows(progress.visible_enrollments(request.auth, campaign))
@@ -35,25 +35,28 @@ def campaign_progress(request, campaign_id: Id, kind: OptionalWord = None, state
 
 
 @router.get("/{int:campaign_id}/export/progress.xlsx", response=responses({200: None}, 404), openapi_extra=file_download(XLSX), summary="导出进度 Excel")
+@api_require(permissions.can_export)
 def export_progress(request, campaign_id: Id):
-    return views.progress_response(request, _campaign(request, campaign_id))
+    return downloads.progress_response(request, _campaign(request, campaign_id))
 
 
 @router.get("/{int:campaign_id}/export/evidence.zip", response=responses({200: None, 206: None}, 404, 416),
             openapi_extra=file_download("application/zip", (200, 206)),
             summary="下载材料包 ZIP（units=CODE,CODE 可选；整任务的包支持断点续传）")
+@api_require(permissions.can_export)
 def export_bundle(request, campaign_id: Id, units: OptionalCodeList = None):
     codes = [c.strip() for c in (units or "").split(",") if c.strip()] or None
     campaign = _campaign(request, campaign_id)
     try:
-        return views.bundle_response(request, campaign, codes)
+        return downloads.bundle_response(request, campaign, codes)
     except Http404:
-        raise ApiError(404, "not_found", _("有单位不存在或无权查看。")) from None
+        raise DomainError(_("有单位不存在或无权查看。"), code="not_found", status=404) from None
 
 
 @router.get("/{int:campaign_id}/export/notice.docx", response=responses({200: None}, 404), openapi_extra=file_download(DOCX), summary="导出通知 Word")
+@api_require(permissions.can_export)
 def export_notice(request, campaign_id: Id):
-    return views.notice_response(request, _campaign(request, campaign_id))
+    return downloads.notice_response(request, _campaign(request, campaign_id))
 
 
 class ReminderIn(Schema):
@@ -64,12 +67,11 @@ class ReminderIn(Schema):
 
 
 @router.post("/{int:campaign_id}/reminders", response=responses({201: dict}, 404, 409), summary="催报（按单位或 filter: not_submitted | has_empty）")
+@api_require(permissions.can_send_reminders)
 def remind(request, campaign_id: Id, body: ReminderIn):
     campaign = _campaign(request, campaign_id)
-    if not permissions.can_send_reminders(request.auth):
-        raise ApiError(403, "forbidden", _("只有组织单位可以催报。"))
     if not body.unit_codes and not body.filter:
-        raise ApiError(400, "units_required", _("请提供 unit_codes 或 filter。"))
+        raise DomainError(_("请提供 unit_codes 或 filter。"), code="units_required", status=400)
     batch = reminders.create_batch(campaign, message=body.message or reminders.default_message(campaign),
                                    unit_codes=body.unit_codes, filter=body.filter, force=body.force,
                                    user=request.auth, request=request)
@@ -78,12 +80,11 @@ def remind(request, campaign_id: Id, body: ReminderIn):
 
 
 @router.get("/{int:campaign_id}/reminders/{int:batch_id}", response=responses(None, 404), summary="催报结果")
+@api_require(permissions.can_send_reminders)
 def reminder_batch(request, campaign_id: Id, batch_id: Id):
     campaign = _campaign(request, campaign_id)
     # The same rule as the web page: a batch lists every unit's status and address.
-    if not permissions.can_send_reminders(request.auth):
-        raise ApiError(403, "forbidden", _("只有组织单位可以查看催报结果。"))
     batch = ReminderBatch.objects.filter(campaign=campaign, pk=batch_id).first()
     if batch is None:
-        raise ApiError(404, "not_found", _("催报记录不存在。"))
+        raise DomainError(_("催报记录不存在。"), code="not_found", status=404)
     return reminders.as_api(batch)

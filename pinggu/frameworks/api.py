@@ -1,13 +1,13 @@
 from typing import Optional
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pinggu.accounts import permissions
+from pinggu.accounts.decorators import api_require
 from pinggu.api_types import FrameworkCode, Version, responses
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 
 from . import importing, services
 
@@ -24,14 +24,10 @@ class FrameworkSummary(Schema):
     checkpoint_count: int
 
 
-def _require(allowed):
-    if not allowed:
-        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
-
 
 @router.get("", response=responses({200: list[FrameworkSummary]}), summary="指标体系列表（每个代码的最新版本）")
+@api_require(permissions.can_view_frameworks)
 def list_frameworks(request, all_versions: bool = False):
-    _require(permissions.can_view_frameworks(request.auth))
     return [
         {
             "code": fw.code, "name": fw.name, "year": fw.year, "unit_kind": fw.unit_kind.code,
@@ -42,6 +38,7 @@ def list_frameworks(request, all_versions: bool = False):
 
 
 @router.post("/import", response=responses({201: dict}, 409), summary="导入指标体系（xlsx、docx、yaml 或 json）")
+@api_require(permissions.can_manage_frameworks)
 def import_framework(
     request,
     file: UploadedFile = File(...),
@@ -56,16 +53,11 @@ def import_framework(
     """`normalise_punctuation` (on by default) turns the half-width punctuation of Chinese text into full-width.
     A 分值制 framework whose points do not add up to its total is refused (`points_mismatch`) unless
     `accept_points_mismatch`; the answer's `warnings` list what was accepted and every cell left out."""
-    _require(permissions.can_manage_frameworks(request.auth))
-    if file.size > settings.FRAMEWORK_IMPORT_MAX_BYTES:
-        raise ApiError(400, "too_large", _("文件过大。"), errors=[{"sheet": None, "row": None, "column": None, "message": _("文件过大。")}])
+    importing.ensure_size(file.size or 0)
     defaults = {"code": code, "name": name, "year": year, "unit_kind": unit_kind}
-    try:
-        datas = importing.read(file.name, file, sheet=sheet, defaults=defaults, normalise=normalise_punctuation,
-                               accept_points_mismatch=accept_points_mismatch)
-        frameworks = importing.store(datas, user=request.auth, request=request, source_name=file.name)
-    except services.FrameworkError as exc:
-        raise ApiError(400, exc.code, exc.message, errors=exc.problems) from None
+    datas = importing.read(file.name, file, sheet=sheet, defaults=defaults, normalise=normalise_punctuation,
+                           accept_points_mismatch=accept_points_mismatch)
+    frameworks = importing.store(datas, user=request.auth, request=request, source_name=file.name)
     body = services.to_dict(frameworks[0], rule_ids=True)
     body["imported"] = [{"code": fw.code, "version": fw.version, "name": fw.name} for fw in frameworks]
     body["warnings"] = datas.warnings
@@ -73,9 +65,9 @@ def import_framework(
 
 
 @router.get("/{code}", response=responses(None, 404), summary="指标体系详情（树形）")
+@api_require(permissions.can_view_frameworks)
 def get_framework(request, code: FrameworkCode, version: Optional[Version] = None):
-    _require(permissions.can_view_frameworks(request.auth))
     framework = services.get_framework(code, version)
     if framework is None:
-        raise ApiError(404, "not_found", _("指标体系“%(c)s”不存在。") % {"c": code})
+        raise DomainError(_("指标体系“%(c)s”不存在。") % {"c": code}, code="not_found", status=404)
     return services.to_dict(framework, rule_ids=True)

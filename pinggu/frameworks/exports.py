@@ -1,5 +1,6 @@
 """Excel and Word exports in the layout of the notice's attachments (附件)."""
 
+import json
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -10,6 +11,8 @@ from pinggu.lib.office import to_bytes
 
 from . import yaml_io
 from .layout import grid
+from .models import Framework
+from .services import to_dict
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -114,3 +117,24 @@ def to_docx(data, *, attachment_label=None, document=None):
 
 def to_yaml(data):
     return yaml_io.dumps(data)
+
+
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "yaml": "application/yaml; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+
+
+def render(framework: Framework, fmt: str) -> bytes:
+    """The bytes of one export format, for the web, the API and the CLI. JSON is the API's shape, rule ids
+    included (the importer ignores them); the other formats are documents to edit and carry none."""
+    data = to_dict(framework, rule_ids=fmt == "json")
+    if fmt == "xlsx":
+        return to_xlsx(data)
+    if fmt == "docx":
+        return to_docx(data)
+    if fmt == "yaml":
+        return to_yaml(data).encode()
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()

@@ -1,8 +1,13 @@
 """Reading an uploaded framework file of any supported format, then storing it whole."""
 
 import json
+import uuid
 from pathlib import PurePath
+from typing import Any
 
+from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -15,6 +20,40 @@ FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".
 
 def _problem(message):
     return {"sheet": None, "row": None, "column": None, "message": message}
+
+
+def ensure_size(size: int) -> None:
+    """The one size limit of an uploaded framework file (web, API)."""
+    if size > settings.FRAMEWORK_IMPORT_MAX_BYTES:
+        message = _("文件过大（上限 %(mb)d MB）。") % {"mb": settings.FRAMEWORK_IMPORT_MAX_BYTES // 1024 // 1024}
+        raise FrameworkError(message, code="too_large", problems=[_problem(message)])
+
+
+def stage(upload: File, *, sheet: str | None, defaults: dict[str, Any], normalise: bool) -> "tuple[dict[str, Any], ReadResult]":
+    """Keep an upload in storage until the user confirms it; returns the pending import and its preview.
+
+    The preview reads with the points mismatch accepted, so that it can show what would not add up.
+    The user's file name is never a path.
+    """
+    ensure_size(upload.size or 0)
+    suffix = PurePath(upload.name or "").suffix.lower()[:8]
+    stored = default_storage.save(f"framework-imports/{uuid.uuid4().hex}{suffix}", upload)
+    pending = {"path": stored, "name": upload.name, "sheet": sheet, "defaults": defaults, "normalise": normalise}
+    try:
+        return pending, read_staged(pending, accept_points_mismatch=True)
+    except FrameworkError:
+        default_storage.delete(stored)
+        raise
+
+
+def read_staged(pending: dict[str, Any], accept_points_mismatch: bool = False) -> "ReadResult":
+    with default_storage.open(pending["path"], "rb") as fh:
+        return read(pending["name"], fh, sheet=pending["sheet"], defaults=pending["defaults"],
+                    normalise=pending.get("normalise", True), accept_points_mismatch=accept_points_mismatch)
+
+
+def discard_staged(pending: dict[str, Any]) -> None:
+    default_storage.delete(pending["path"])
 
 
 class ReadResult(list):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 from pinggu.accounts.audit import record
+from pinggu.errors import DomainError
 
 from . import schema
 from .models import Checkpoint, Framework, Indicator, Status, UnitKind
@@ -23,14 +24,13 @@ if TYPE_CHECKING:
     from pinggu.accounts.models import User
 
 
-class FrameworkError(Exception):
-    """A refused change, with a message for the user and a machine-readable code."""
+class FrameworkError(DomainError):
+    """A refused change or import; `problems` (the API's `errors`) lists every cell at fault."""
 
-    def __init__(self, message: str, code: str = "invalid", problems: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+    def __init__(self, message: str, code: str = "invalid", problems: list[dict[str, Any]] | None = None,
+                 status: int = 400) -> None:
         self.problems = problems or []
+        super().__init__(message, code=code, status=status, errors=self.problems)
 
 
 def unit_kind_map() -> dict[str, str]:

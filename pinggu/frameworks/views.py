@@ -1,11 +1,6 @@
-import json
-import uuid
 from collections import Counter
-from pathlib import PurePath
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,14 +17,6 @@ from .layout import grid
 from .tree import Tree
 
 _SESSION_KEY = "framework_import"
-EXPORT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "yaml": "application/yaml; charset=utf-8",
-    "json": "application/json; charset=utf-8",
-}
-
-
 def _framework_or_404(code, version=None):
     """The requested version (a query or form value) of a framework, or its newest one; 404 for anything else."""
     if version not in (None, ""):
@@ -81,27 +68,14 @@ def _counts(data):
 @require(permissions.can_view_frameworks)
 def framework_export(request, code, fmt):
     framework = _framework_or_404(code, request.GET.get("version"))
-    if fmt not in EXPORT_TYPES:
+    if fmt not in exports.MEDIA_TYPES:
         raise Http404
-    body = render_export(framework, fmt)
+    body = exports.render(framework, fmt)
     record("framework_export", request=request, obj=framework, format=fmt, code=framework.code, version=framework.version)
     filename = f"{framework.code}-v{framework.version}.{fmt}"
-    response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
+    response = HttpResponse(body, content_type=exports.MEDIA_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def render_export(framework, fmt):
-    """The bytes of one export format (shared with the CLI). JSON is the API's shape, rule ids included
-    (the importer ignores them); the other formats are documents to edit and carry none."""
-    data = services.to_dict(framework, rule_ids=fmt == "json")
-    if fmt == "xlsx":
-        return exports.to_xlsx(data)
-    if fmt == "docx":
-        return exports.to_docx(data)
-    if fmt == "yaml":
-        return exports.to_yaml(data).encode()
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 @require(permissions.can_manage_frameworks)
@@ -110,19 +84,11 @@ def framework_import(request):
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.FRAMEWORK_IMPORT_MAX_BYTES:
-            form.add_error("file", _("文件过大（上限 %(mb)d MB）。") % {"mb": settings.FRAMEWORK_IMPORT_MAX_BYTES // 1024 // 1024})
-            return render(request, "frameworks/import.html", context)
-        suffix = PurePath(upload.name).suffix.lower()[:8]
-        # Kept in storage until confirmed; the user's file name is never a path.
-        stored = default_storage.save(f"framework-imports/{uuid.uuid4().hex}{suffix}", upload)
-        pending = {"path": stored, "name": upload.name, "sheet": form.cleaned_data["sheet"] or None, "defaults": form.defaults(),
-                   "normalise": form.cleaned_data["normalise_punctuation"]}
         try:
             # The preview shows what would not add up; the confirmation asks to accept it.
-            datas = _read_pending(pending, accept_points_mismatch=True)
+            pending, datas = importing.stage(upload, sheet=form.cleaned_data["sheet"] or None, defaults=form.defaults(),
+                                             normalise=form.cleaned_data["normalise_punctuation"])
         except services.FrameworkError as exc:
-            default_storage.delete(stored)
             context.update(error=exc.message, problems=exc.problems)
             return render(request, "frameworks/import.html", context)
         _discard_pending(request)
@@ -143,16 +109,10 @@ def _preview(datas):
     }
 
 
-def _read_pending(pending, accept_points_mismatch=False):
-    with default_storage.open(pending["path"], "rb") as fh:
-        return importing.read(pending["name"], fh, sheet=pending["sheet"], defaults=pending["defaults"],
-                              normalise=pending.get("normalise", True), accept_points_mismatch=accept_points_mismatch)
-
-
 def _discard_pending(request):
     pending = request.session.pop(_SESSION_KEY, None)
     if pending:
-        default_storage.delete(pending["path"])
+        importing.discard_staged(pending)
 
 
 @require_POST
@@ -164,12 +124,12 @@ def framework_import_confirm(request):
         return redirect("frameworks:import")
     accept = request.POST.get("accept_points_mismatch") == "on"
     try:
-        datas = _read_pending(pending, accept_points_mismatch=accept)
+        datas = importing.read_staged(pending, accept_points_mismatch=accept)
         frameworks = importing.store(datas, user=request.user, request=request, source_name=pending["name"])
     except services.FrameworkError as exc:
         if exc.code == "points_mismatch":  # the box was not ticked: the same preview, asking again
             context = {"form": ImportForm(), "filename": pending["name"], "confirm_error": _("请勾选“分值合计与总分不一致，仍然导入”后再确认。")}
-            context.update(_preview(_read_pending(pending, accept_points_mismatch=True)))
+            context.update(_preview(importing.read_staged(pending, accept_points_mismatch=True)))
             return render(request, "frameworks/import.html", context)
         messages.error(request, exc.message)
         return redirect("frameworks:import")

@@ -12,8 +12,8 @@ from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pinggu.accounts import permissions
 from pinggu.accounts.models import User
+from pinggu.campaigns import visibility
 from pinggu.campaigns.models import Campaign, Enrollment, EnrollmentState, unit_sort_key
 from pinggu.campaigns.services import enrollment_record, is_overdue, iso_local
 from pinggu.evidence.models import Evidence, EvidenceKind, ResponseStatus
@@ -69,7 +69,7 @@ class Row:
 
 
 def visible_enrollments(user: User, campaign: Campaign) -> QuerySet[Enrollment]:
-    return permissions.enrollments_visible_to(user).filter(campaign=campaign)
+    return visibility.enrollments_visible_to(user).filter(campaign=campaign)
 
 
 def rows(enrollments: QuerySet[Enrollment], *, now: datetime | None = None) -> list[Row]:

@@ -115,7 +115,7 @@ def matrix(request, pk):
     })
 
 
-@require(permissions.can_manage_campaigns)
+@require(permissions.can_view_deleted_evidence)
 def deleted_evidence(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     items = (

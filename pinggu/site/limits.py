@@ -14,7 +14,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from pinggu.campaigns.models import Campaign
-from pinggu.errors import ApiError, wants_json
+from pinggu.errors import error_json, wants_json
 from pinggu.evidence import services as evidence
 
 # Routes that take evidence files: their limit is the campaign's own file limit.
@@ -59,7 +59,7 @@ class RequestSizeLimitMiddleware:
         status, code, message = refusal
         response: HttpResponse
         if wants_json(request):
-            response = ApiError.response(status, code, message, ok=False)
+            response = error_json(status, code, message, ok=False)
         else:
             response = render(request, "site/refused.html", {"message": message}, status=status)
         # The unread body stays in the socket: do not offer to reuse the connection.

@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from pinggu.errors import ApiError, failure_response, is_api, is_storage_full
+from pinggu.errors import error_json, failure_response, is_api, is_storage_full
 
 from .middleware import storage_full_response
 
@@ -25,7 +25,7 @@ def favicon(request):
 def csrf_failure(request, reason=""):
     """A form sent from an expired page: say so in words, not Django's technical page."""
     if is_api(request):
-        return ApiError.response(403, "csrf_failed", _("缺少或无效的 CSRF 令牌：请使用 Bearer 令牌调用 API。"))
+        return error_json(403, "csrf_failed", _("缺少或无效的 CSRF 令牌：请使用 Bearer 令牌调用 API。"))
     return render(request, "403_csrf.html", status=403)
 
 

@@ -3,8 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pinggu.frameworks import importing, services
-from pinggu.frameworks.views import render_export
+from pinggu.frameworks import exports, importing, services
 
 
 class Command(BaseCommand):
@@ -66,7 +65,7 @@ class Command(BaseCommand):
         framework = services.get_framework(code, fw_version)
         if framework is None:
             raise CommandError(f"指标体系不存在：{code}")
-        body = render_export(framework, format)
+        body = exports.render(framework, format)
         if output == "-":
             if format in ("xlsx", "docx"):
                 raise CommandError("xlsx/docx 不能写到标准输出，请用 -o 指定文件。")
