@@ -14,7 +14,7 @@ from pinggu.campaigns import lookups
 from pinggu.campaigns import services as campaign_services
 from pinggu.campaigns.models import Campaign, EvaluatorRole, Unit
 from pinggu.campaigns.services import iso_local
-from pinggu.errors import ApiError
+from pinggu.errors import DomainError
 
 from . import selectors, services
 from .models import Stage
@@ -25,20 +25,20 @@ router = Router(tags=["reviews"])
 
 def require(allowed):
     if not allowed:
-        raise ApiError(403, "forbidden", _("没有权限执行此操作。"))
+        raise DomainError(_("没有权限执行此操作。"), code="forbidden", status=403)
 
 
 def visible_campaign(request, campaign_id):
     campaign = lookups.find_campaign(request.auth, campaign_id)
     if campaign is None:
-        raise ApiError(404, "not_found", _("评估任务不存在。"))
+        raise DomainError(_("评估任务不存在。"), code="not_found", status=404)
     return campaign
 
 
 def visible_enrollment(request, campaign_id, unit_code):
     enrollment = lookups.find_enrollment(request.auth, campaign_id, unit_code)
     if enrollment is None:
-        raise ApiError(404, "not_found", _("找不到该单位的报送。"))
+        raise DomainError(_("找不到该单位的报送。"), code="not_found", status=404)
     return enrollment
 
 
@@ -54,7 +54,7 @@ def assign_evaluators(request, campaign_id: Id, body: EvaluatorIn):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     evaluator = User.objects.filter(username=body.username, role=Role.EVALUATOR, is_active=True).first()
     if evaluator is None:
-        raise ApiError(400, "not_evaluator", _("“%(u)s”不是可用的评估人员账户。") % {"u": body.username})
+        raise DomainError(_("“%(u)s”不是可用的评估人员账户。") % {"u": body.username}, code="not_evaluator", status=400)
     targets: list[Unit | None]
     if body.unit_codes is None:
         targets = [None]
@@ -62,7 +62,7 @@ def assign_evaluators(request, campaign_id: Id, body: EvaluatorIn):
         targets = list(Unit.objects.filter(code__in=body.unit_codes, enrollments__campaign=campaign))
         unknown = sorted(set(body.unit_codes) - {u.code for u in targets if u is not None})
         if unknown or not targets:
-            raise ApiError(400, "unknown_units", _("这些单位没有参加本任务：%(c)s。") % {"c": "、".join(unknown)}, unit_codes=unknown)
+            raise DomainError(_("这些单位没有参加本任务：%(c)s。") % {"c": "、".join(unknown)}, code="unknown_units", status=400, unit_codes=unknown)
     for unit in targets:
         campaign_services.assign_evaluator(campaign, evaluator, unit, role=EvaluatorRole(body.role), user=request.auth,
                                            request=request)
@@ -147,7 +147,7 @@ def results(request, campaign_id: Id, unit_code: UnitCode):
     published = services.results_published(enrollment.campaign)
     if not permissions.can_view_results(request.auth, enrollment, published=published):
         # The unit's own results do not exist for it before publication.
-        raise ApiError(404, "not_found", _("评估结果尚未发布。"))
+        raise DomainError(_("评估结果尚未发布。"), code="not_found", status=404)
     return selectors.unit_result(enrollment, for_unit=permissions.is_submitter(request.auth))
 
 

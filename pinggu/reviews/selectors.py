@@ -11,8 +11,8 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Prefetch
 
-from pinggu.accounts import permissions
 from pinggu.campaigns.models import Campaign, CampaignState, Enrollment
+from pinggu.campaigns.visibility import enrollments_visible_to
 from pinggu.frameworks.services import to_dict
 
 from . import scoring
@@ -59,7 +59,7 @@ def unit_scores(campaign: Campaign, user: AbstractBaseUser | None = None) -> dic
     """`GET …/scores`: every unit (organizer, viewers) or the units assigned to `user`; ranks are over all units."""
     enrollments, scores, ranks, _data = _campaign_scores(campaign)
     if user is not None:
-        visible = set(permissions.enrollments_visible_to(user, campaign.enrollments.all()).values_list("pk", flat=True))
+        visible = set(enrollments_visible_to(user, campaign.enrollments.all()).values_list("pk", flat=True))
         enrollments = [e for e in enrollments if e.pk in visible]
     units = []
     for e in enrollments:
@@ -78,7 +78,7 @@ def review_queue(campaign: Campaign, user: AbstractBaseUser) -> dict[str, Any]:
     from pinggu.campaigns.models import EnrollmentState
 
     scored = {row["unit_code"]: row for row in unit_scores(campaign, user)["units"]}
-    visible = permissions.enrollments_visible_to(user, campaign.enrollments.filter(state=EnrollmentState.SUBMITTED))
+    visible = enrollments_visible_to(user, campaign.enrollments.filter(state=EnrollmentState.SUBMITTED))
     units = []
     for e in visible.select_related("unit__kind"):
         row = scored[e.unit.code]
