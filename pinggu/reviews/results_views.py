@@ -16,6 +16,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups
 from pinggu.errors import DomainError
+from pinggu.units.models import UnitKind
 
 from . import comparison, objections, rectification, selectors, services
 from .models import Objection, ObjectionState, Rectification, RectificationNotice, Results
@@ -34,15 +35,18 @@ def _levels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_kind[row["kind"]].append(row)
+    names = dict(UnitKind.objects.filter(code__in=by_kind).values_list("code", "name"))
     out = []
     for kind, members in by_kind.items():
-        columns = [i["code"] for i in members[0]["indicators"] if i["level"] in (1, 2)]
+        # Units not fully reviewed have no indicator scores yet: the columns come from one that has.
+        scored = next((r for r in members if r["indicators"]), members[0])
+        columns = [i["code"] for i in scored["indicators"] if i["level"] in (1, 2)]
         for row in members:
             scores = {i["code"]: i["score"] for i in row["indicators"]}
             deltas = (row.get("change") or {}).get("indicators", {})
             row["cells"] = [{"score": scores.get(code), "change": deltas.get(code)} for code in columns]
         members.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
-        out.append({"kind": kind, "columns": columns, "rows": members})
+        out.append({"kind": kind, "name": names.get(kind, kind), "columns": columns, "rows": members})
     return out
 
 
@@ -111,6 +115,9 @@ def unit_results(request, pk, unit):
         raise Http404
     is_unit = permissions.is_submitter(request.user)
     result = selectors.unit_result(enrollment, for_unit=is_unit)
+    change = comparison.changes(campaign, [{"unit_code": enrollment.unit.code, **result}]).get(enrollment.unit.code, {})
+    for indicator in result["indicators"]:
+        indicator["change"] = change.get("indicators", {}).get(indicator["code"])
     texts = dict(enrollment.framework.checkpoints.values_list("code", "text"))
     lost = set(rectification.lost_points([enrollment])[enrollment.pk])
     rects = {r.checkpoint.code: r for r in Rectification.objects.filter(enrollment=enrollment).select_related("checkpoint")}

@@ -134,13 +134,33 @@ def test_copy_campaign_and_year_over_year(client, published):
     assert AuditEvent.objects.filter(action="campaign_copy").exists()
     assert api(client, "eva1")("POST", f"{cid}/copy", {"title": "x", "year": 2025, "opens_at": "2025-01-01T00:00:00+08:00",
                                                        "deadline": "2025-02-01T00:00:00+08:00"}).status_code == 403
-    from pinggu.reviews.comparison import changes
-    from pinggu.reviews.selectors import unit_scores
 
-    rows = unit_scores(published.campaign)["units"]
-    # A copy of itself as the source: every change is zero where both have scores.
-    published.campaign.copied_from = published.campaign
-    assert changes(published.campaign, rows)["u-a"]["indicators"]["A2"] == 0.0
+
+
+def test_year_over_year_change_per_shared_indicator(client, published):
+    from pinggu.campaigns import services as cs
+    from pinggu.campaigns.copying import copy_campaign
+    from pinggu.evidence import services as evidence
+    from pinggu.reviews.services import record_review
+
+    now = timezone.now()
+    copy = copy_campaign(published.campaign, title="下一年", year=2025, opens_at=now - timedelta(days=1),
+                         deadline=now + timedelta(days=7), user=published.organizer)
+    cs.change_state(copy, "open")
+    enrollment = copy.enrollments.get(unit__code="u-a")
+    evidence.submit(enrollment, user=published.subs[0], acknowledge_incomplete=True)
+    judgements = {"a1-1": {"verdict": "partial", "deductions": [{"rule": 0, "count": 3}, {"rule": 1}], "reason": "三处"},
+                  "a1-2": {"verdict": "fail", "reason": "无"}, "a2-1": {"verdict": "pass"}, "a2-2": {"verdict": "pass"},
+                  "b-1": {"verdict": "pass"}, "b-2": {"verdict": "not_applicable"},
+                  "b-x": {"verdict": "partial", "score": 4, "reason": "部分"}}
+    for code, kwargs in judgements.items():
+        record_review(enrollment, code, evaluator=published.first, **kwargs)
+    client.force_login(published.organizer)
+    page = client.get(f"/campaigns/{copy.pk}/results/").content.decode()
+    # A2 27.5 → 30 (+2.50); total 89.11 → 91.89 (+2.78); 乙县 not yet reviewed this year: no change shown
+    assert "(+2.50)" in page and "+2.78" in page and "计分任务" in page
+    unit_page = client.get(f"/campaigns/{copy.pk}/units/u-a/results/").content.decode()
+    assert "<td>+2.50</td>" in unit_page
 
 
 def _token(client, username):
