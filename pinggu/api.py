@@ -19,6 +19,8 @@ from pinggu.evidence.api import router as campaign_evidence_router
 from pinggu.exports.api import router as oversight_router
 from pinggu.frameworks.api import router as frameworks_router
 from pinggu.reviews.api import router as reviews_router
+from pinggu.reviews.results_api import objections_router
+from pinggu.reviews.results_api import router as results_router
 
 api = NinjaAPI(
     title="Pinggu API",
@@ -37,6 +39,8 @@ api.add_router("/campaigns", campaigns_router)
 api.add_router("/campaigns", campaign_evidence_router)
 api.add_router("/campaigns", oversight_router)
 api.add_router("/campaigns", reviews_router)
+api.add_router("/campaigns", results_router)
+api.add_router("/objections", objections_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/audit", audit_router)
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("frameworks/", include("pinggu.frameworks.urls")),
     # One namespace for every /campaigns/ page, whether campaigns or oversight (above evidence) serves it.
     path("campaigns/", include((campaign_urls.urlpatterns + oversight_urls.urlpatterns, campaign_urls.app_name))),
+    path("campaigns/", include("pinggu.reviews.results_urls")),
     path("", include("pinggu.evidence.urls")),
     path("", include("pinggu.exports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

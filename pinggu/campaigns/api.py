@@ -11,7 +11,7 @@ from pinggu.api_types import Id, UnitCode, responses
 from pinggu.errors import DomainError
 from pinggu.textlimits import REASON, max_length
 
-from . import lookups, services, visibility
+from . import copying, lookups, services, visibility
 from .models import MAX_SORT_KEY, Campaign, Enrollment, Unit
 from .serializers import enrollment_out
 
@@ -182,3 +182,20 @@ def extension(request, campaign_id: Id, unit_code: UnitCode, body: ExtensionIn):
     enrollment = lookups.enrollment_or_refuse(request.auth, campaign_id, unit_code)
     services.extend(enrollment, _aware(body.deadline, "deadline"), body.reason, user=request.auth, request=request)
     return enrollment_out(enrollment)
+
+
+class CopyIn(Schema):
+    title: str = Field(..., max_length=max_length(Campaign, "title"))
+    year: int = Field(..., ge=1990, le=2100)
+    opens_at: datetime
+    deadline: datetime
+
+
+@router.post("/{int:campaign_id}/copy", response=responses({201: dict}, 404, 409), summary="复制评估任务到新年度（草稿）")
+@api_require(permissions.can_manage_campaigns)
+def copy_campaign(request, campaign_id: Id, body: CopyIn):
+    source = visible_campaign(request, campaign_id)
+    new = copying.copy_campaign(source, title=body.title, year=body.year, opens_at=_aware(body.opens_at, "opens_at"),
+               deadline=_aware(body.deadline, "deadline"), user=request.auth, request=request)
+    return Status(201, {**campaign_out(new), "copied_from": source.pk, "units": new.enrollments.count(),
+                        "evaluators": new.assignments.count()})

@@ -43,6 +43,11 @@ class Campaign(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT)
     max_file_bytes = models.BigIntegerField(_("单个文件上限（字节）"), default=200 * 1024 * 1024)
     unit_quota_bytes = models.BigIntegerField(_("每单位总量上限（字节）"), default=2 * 1024 * 1024 * 1024)
+    objection_days = models.PositiveSmallIntegerField(_("异议期（天）"), default=5,
+                                                      help_text=_("结果发布后单位可提出异议的天数"))
+    # The campaign this one was copied from (year over year): results compare with it.
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies",
+                                    verbose_name=_("复制自"))
     frameworks = models.ManyToManyField(Framework, through="CampaignFramework", related_name="campaigns")
     units = models.ManyToManyField(Unit, through="Enrollment", related_name="campaigns")
     created_at = models.DateTimeField(default=timezone.now)

@@ -9,37 +9,18 @@ from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
 from pinggu.accounts.models import Role, User
-from pinggu.api_types import MAX_INT, CheckpointCode, Id, UnitCode, responses
-from pinggu.campaigns import lookups
+from pinggu.api_types import CheckpointCode, Id, UnitCode, responses
 from pinggu.campaigns import services as campaign_services
 from pinggu.campaigns.models import Campaign, EvaluatorRole, Unit
 from pinggu.campaigns.services import iso_local
 from pinggu.errors import DomainError
 
 from . import selectors, services
+from .api_shared import DeductionIn, require, visible_campaign, visible_enrollment
 from .models import Stage
 from .scoring import point_max
 
 router = Router(tags=["reviews"])
-
-
-def require(allowed):
-    if not allowed:
-        raise DomainError(_("没有权限执行此操作。"), code="forbidden", status=403)
-
-
-def visible_campaign(request, campaign_id):
-    campaign = lookups.find_campaign(request.auth, campaign_id)
-    if campaign is None:
-        raise DomainError(_("评估任务不存在。"), code="not_found", status=404)
-    return campaign
-
-
-def visible_enrollment(request, campaign_id, unit_code):
-    enrollment = lookups.find_enrollment(request.auth, campaign_id, unit_code)
-    if enrollment is None:
-        raise DomainError(_("找不到该单位的报送。"), code="not_found", status=404)
-    return enrollment
 
 
 class EvaluatorIn(Schema):
@@ -78,13 +59,6 @@ def review_queue(request, campaign_id: Id):
     for row in queue["units"]:
         row["submitted_at"] = iso_local(row["submitted_at"])
     return queue
-
-
-class DeductionIn(Schema):
-    rule: Optional[int] = Field(None, le=MAX_INT, description="考核点扣分规则的序号（从 0 开始）")
-    text: Optional[str] = Field(None, max_length=500)
-    count: Optional[int] = Field(1, le=MAX_INT)
-    points: Optional[Decimal] = Field(None, description="自定义扣分的每次分值")
 
 
 class ReviewIn(Schema):

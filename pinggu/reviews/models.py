@@ -97,3 +97,59 @@ class ReturnRound(models.Model):
     class Meta:
         ordering = ["enrollment", "number"]
         constraints = [models.UniqueConstraint(fields=["enrollment", "number"], name="return_round_once")]
+
+
+class ObjectionState(models.TextChoices):
+    PENDING = "pending", _("待答复")
+    UPHELD = "upheld", _("已采纳")
+    REJECTED = "rejected", _("未采纳")
+
+
+class Objection(models.Model):
+    """A unit's 异议 to the score of one point, within the campaign's window after publication, and the answer."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="objections")
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("异议理由"), max_length=2000)
+    url = models.URLField(_("佐证链接"), max_length=1000, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=ObjectionState.choices, default=ObjectionState.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reply = models.TextField(_("答复"), max_length=2000, blank=True)
+    previous_score = models.DecimalField(_("原得分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(_("新得分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["enrollment", "-created_at"]
+
+
+class Rectification(models.Model):
+    """The unit's 整改 of one point that lost score: its measures and whether it is done."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="rectifications")
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="+")
+    measures = models.TextField(_("整改措施"), max_length=2000, blank=True)
+    url = models.URLField(_("佐证链接"), max_length=1000, blank=True)
+    done = models.BooleanField(_("已完成"), default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["enrollment", "checkpoint__position"]
+        constraints = [models.UniqueConstraint(fields=["enrollment", "checkpoint"], name="rectify_once")]
+
+
+class RectificationNotice(models.Model):
+    """The organizer's reminder to a unit to finish its 整改, shown on the unit's results page."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="rectification_notices")
+    message = models.TextField(_("提醒内容"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["enrollment", "-created_at"]

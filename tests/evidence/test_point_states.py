@@ -126,6 +126,7 @@ ALLOWED = {
     ("exports/prebuilt.py", "request_build"): "a prebuilt bundle's build status (a job)",
     ("exports/prebuilt.py", "build"): "the same",
     ("frameworks/services.py", "publish"): "a framework's publication status",
+    ("reviews/objections.py", "answer_objection"): "the one writer of Objection.state (pending → upheld | rejected)",
 }
 
 

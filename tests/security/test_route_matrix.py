@@ -132,6 +132,21 @@ ACCESS = {
     ("POST", "/api/v1/campaigns/{campaign_id}/publish"): ORG,
     # The unit itself too, but only once the results are published (the scene has none: 404 before).
     ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/results"): {"org", "eva", "boss"},
+    # Issue 10 §5: objections and rectification by the unit itself (after publication), answers by its evaluator.
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/objections"): {"sub_a"},
+    ("POST", "/api/v1/objections/{objection_id}/answer"): {"org", "eva"},
+    ("PUT", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/rectification"): UNIT_A_WRITE,
+    ("GET", "/api/v1/campaigns/{campaign_id}/rectification"): STAFF_READ,
+    ("POST", "/api/v1/campaigns/{campaign_id}/copy"): ORG,
+    ("GET", "campaigns/<int:pk>/results/"): STAFF_READ,
+    ("POST", "campaigns/<int:pk>/results/<str:action>/"): ORG,
+    ("POST", "campaigns/<int:pk>/objections/<int:objection>/answer/"): EXPORT,  # then per objection (its unit's evaluators)
+    ("GET", "campaigns/<int:pk>/rectification/"): STAFF_READ,
+    ("POST", "campaigns/<int:pk>/rectification/remind/"): ORG,
+    # The unit itself sees "尚未发布" before publication, its results after.
+    ("GET", "campaigns/<int:pk>/units/<slug:unit>/results/"): UNIT_A_READ,
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/objection/"): {"sub_a"},
+    ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/rectification/"): {"sub_a"},
 }
 # Bodies that would be accepted from an allowed role, so a refusal is about the role, not the body.
 BODIES = {
@@ -150,6 +165,14 @@ BODIES = {
     "/api/v1/campaigns/{campaign_id}/evaluators": {"username": "eva-b", "unit_codes": ["unit-a"]},
     "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review": {"verdict": "pass"},
     "/api/v1/campaigns/{campaign_id}/publish": {"publish_ranking": True, "force": True},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/objections": {"reason": "不服"},
+    "/api/v1/objections/{objection_id}/answer": {"decision": "rejected", "reply": "维持"},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/rectification": {"measures": "x", "done": True},
+    "/api/v1/campaigns/{campaign_id}/copy": {"title": "x", "year": 2021, "opens_at": "2021-01-01T00:00:00+08:00",
+                                            "deadline": "2021-02-01T00:00:00+08:00"},
+    "campaigns/<int:pk>/objections/<int:objection>/answer/": {"decision": "rejected", "reply": "维持"},
+    "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/objection/": {"reason": "不服"},
+    "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/rectification/": {"measures": "x", "done": "1"},
     "campaigns/units/<slug:code>/": {"name": "改名县", "kind": "county"},
     "accounts/users/new/": {"username": "newbie", "role": "viewer"},
     "campaigns/<int:pk>/state/": {"state": "closed"},
@@ -197,7 +220,8 @@ def scene(world):
              "sub_a": world.sub_a, "sub_b": world.sub_b}
     values = {"pk": world.campaign.pk, "campaign_id": world.campaign.pk, "unit": "unit-a", "unit_code": "unit-a",
               "checkpoint_code": "C01", "evidence_id": evidence.pk, "batch": batch.pk, "batch_id": batch.pk,
-              "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx"}
+              "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx",
+              "objection": 1, "objection_id": 1}
     return world, users, values
 
 

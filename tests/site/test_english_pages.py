@@ -83,7 +83,7 @@ def ascii_world(db):
     es.submit(campaign.enrollments.get(unit=b), user=org, acknowledge_incomplete=True)
     users = {"org": org, "eva": eva, "boss": boss, "sub_a": sub_a}
     values = {"pk": campaign.pk, "unit": "unit-a", "evidence_id": evidence.pk, "batch": batch.pk,
-              "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx"}
+              "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx", "objection": 1}
     return users, values
 
 

@@ -1,0 +1,26 @@
+// Results charts (ECharts, served locally). Data comes from a JSON block, no inline script.
+(function () {
+  "use strict";
+  const source = document.getElementById("results-chart-data");
+  if (!source || !window.echarts) return;
+  const data = JSON.parse(source.textContent);
+  const make = (id, option) => {
+    const el = document.getElementById(id);
+    if (!el) return;
+    const chart = window.echarts.init(el);
+    chart.setOption(Object.assign({ animation: false }, option));
+    window.addEventListener("resize", () => chart.resize());
+  };
+  make("chart-bins", {
+    title: { text: data.labels.bins, textStyle: { fontSize: 14 } },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: data.bins },
+    yAxis: { type: "value", minInterval: 1, name: data.labels.units },
+    series: [{ type: "bar", color: "#0d6efd", data: data.counts }],
+  });
+  make("chart-grades", {
+    title: { text: data.labels.grades, textStyle: { fontSize: 14 } },
+    tooltip: { trigger: "item" },
+    series: [{ type: "pie", radius: "60%", data: data.grades }],
+  });
+})();
