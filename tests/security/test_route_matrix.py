@@ -19,6 +19,7 @@ from pinggu.campaigns.models import EvaluatorAssignment
 from pinggu.evidence import services
 from pinggu.evidence.models import Evidence, Response
 from pinggu.oversight import reminders
+from pinggu.reviews.models import Objection
 
 from ..conftest import PDF, make_user, upload_file
 
@@ -140,7 +141,7 @@ ACCESS = {
     ("POST", "/api/v1/campaigns/{campaign_id}/copy"): ORG,
     ("GET", "campaigns/<int:pk>/results/"): STAFF_READ,
     ("POST", "campaigns/<int:pk>/results/<str:action>/"): ORG,
-    ("POST", "campaigns/<int:pk>/objections/<int:objection>/answer/"): EXPORT,  # then per objection (its unit's evaluators)
+    ("POST", "campaigns/<int:pk>/objections/<int:objection>/answer/"): {"org", "eva"},  # the unit's evaluators
     ("GET", "campaigns/<int:pk>/rectification/"): STAFF_READ,
     ("POST", "campaigns/<int:pk>/rectification/remind/"): ORG,
     # The unit itself sees "尚未发布" before publication, its results after.
@@ -230,6 +231,8 @@ def fill(route, values):
         values = {**values, "code": "yulin-2020-county", "fmt": "yaml", "action": "delete"}
     elif route.startswith("campaigns/units/<slug:code>"):
         values = {**values, "code": "unit-a"}
+    elif "/results/<str:action>" in route:
+        values = {**values, "action": "lock"}
     else:
         values = {**values, "code": "C01"}
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
@@ -300,6 +303,10 @@ def test_every_route_lets_every_role_it_is_for_through(client, scene, role):
         with transaction.atomic():
             if "receipt" in route:  # a receipt exists once the unit has submitted
                 services.submit(world.enrollment(world.a), user=world.sub_a, acknowledge_incomplete=True)
+            if "objection" in route and "answer" in route:  # an objection of unit A to answer (the rules may still say no)
+                objection = Objection.objects.create(enrollment=world.enrollment(world.a), reason="不服", created_by=world.sub_a,
+                                                     checkpoint=world.enrollment(world.a).framework.checkpoints.first())
+                path = fill(route, {**values, "objection": objection.pk, "objection_id": objection.pk})
             response = call(client, method, route, path)
             transaction.set_rollback(True)
         if refused(response, route.startswith("/api/")):
