@@ -36,10 +36,11 @@ def main():
     from pinggu.campaigns import services as cs
     from pinggu.campaigns.models import Campaign
     from pinggu.frameworks.models import UnitKind
+    from pinggu.site import demo
 
     call_command("migrate", verbosity=0)
     call_command("demo", password="Bench-Passw0rd!", stdout=open(os.devnull, "w"))
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(title=demo.CAMPAIGN_TITLE)  # the open one; the finished one has its own
     county = UnitKind.objects.get(code="county")
     units = [cs.create_unit(name=f"基准单位{i:05d}", kind=county.code, code=f"bench{i:05d}") for i in range(args.units)]
     cs.enroll(campaign, units)

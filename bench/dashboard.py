@@ -39,10 +39,11 @@ def main():
     from pinggu.campaigns.models import Campaign, Enrollment, Unit
     from pinggu.evidence.models import Response
     from pinggu.frameworks.models import Checkpoint, UnitKind
+    from pinggu.site import demo
 
     call_command("migrate", verbosity=0)
     call_command("demo", password="Bench-Passw0rd!", stdout=open(os.devnull, "w"))
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(title=demo.CAMPAIGN_TITLE)  # the open one; the finished one has its own
     county = UnitKind.objects.get(code="county")
     framework = campaign.framework_links.get(unit_kind=county).framework
     checkpoints = list(Checkpoint.objects.filter(framework=framework))
