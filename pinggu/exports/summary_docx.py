@@ -5,7 +5,7 @@ deductions."""
 from collections import defaultdict
 
 from django.utils import timezone
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.shared import Mm
 
 from pinggu.lib import gongwen
@@ -18,7 +18,8 @@ def _picture(document, png: bytes):
     import io
 
     p = gongwen.paragraph(document, indent=0, align=WD_ALIGN_PARAGRAPH.CENTER)
-    p.paragraph_format.line_spacing = None  # the body's fixed line height would clip the picture
+    # The body's exact line height (GB/T 9704's 22 lines a page) would clip the picture to one line.
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     p.add_run().add_picture(io.BytesIO(png), width=Mm(150))
 
 

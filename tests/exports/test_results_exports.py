@@ -94,11 +94,16 @@ def test_summary_pdf_shows_chinese_and_the_charts(client, finished, tmp_path):
     assert response.status_code == 200
     with pdfplumber.open(to_pdf(response.content, tmp_path, "summary")) as pdf:
         text = "".join(page.extract_text() or "" for page in pdf.pages).replace(" ", "").replace("\n", "")
-        images = sum(len(page.images) for page in pdf.pages)
+        images = [image for page in pdf.pages for image in page.images]
+        lines = [(page.page_number, line["top"], line["text"].replace(" ", "")) for page in pdf.pages
+                 for line in page.extract_text_lines()]
     for expected in ("计分任务评估结果汇总", "总体情况", "共有3家单位参评", "得分分布", "各指标平均得分", "排名情况",
                      "主要失分问题", "甲县", "89.11"):
         assert expected in text, expected
-    assert images == 2  # the distribution and the per-indicator averages
+    assert len(images) == 2  # the distribution and the per-indicator averages
+    # drawn whole, not clipped to the body's fixed line height: the chart takes its room before the next heading
+    (page_a, top_a), (page_b, top_b) = [(p, top) for p, top, text in lines if text.startswith(("二、得分分布", "三、"))]
+    assert page_b > page_a or top_b - top_a > 150, (top_a, top_b)
 
 
 def test_charts_draw_chinese_with_the_vendored_font_and_no_missing_glyph():
