@@ -88,8 +88,9 @@ def populate(data_dir, total_bytes, n_units):
     from pinggu.campaigns.models import Campaign, Enrollment, Unit
     from pinggu.evidence.models import Evidence, Response
     from pinggu.frameworks.models import Checkpoint, UnitKind
+    from pinggu.site import demo
 
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(title=demo.CAMPAIGN_TITLE)  # the open one; the finished one has its own
     county = UnitKind.objects.get(code="county")
     framework = campaign.framework_links.get(unit_kind=county).framework
     checkpoints = list(Checkpoint.objects.filter(framework=framework).order_by("position"))

@@ -6,7 +6,7 @@ from ninja import Field, Router, Schema, Status
 
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import api_require
-from pinggu.api_types import Id, OptionalCodeList, OptionalWord, Word, file_download, responses
+from pinggu.api_types import Id, OptionalCodeList, OptionalWord, UnitCode, Word, file_download, responses
 from pinggu.campaigns.models import ReminderBatch
 from pinggu.errors import DomainError
 from pinggu.oversight import progress, reminders
@@ -57,6 +57,36 @@ def export_bundle(request, campaign_id: Id, units: OptionalCodeList = None):
 @api_require(permissions.can_export)
 def export_notice(request, campaign_id: Id):
     return downloads.notice_response(request, _campaign(request, campaign_id))
+
+
+@router.get("/{int:campaign_id}/export/scores.xlsx", response=responses({200: None}, 404), openapi_extra=file_download(XLSX),
+            summary="导出评估得分 Excel（各类单位排名、扣分明细）")
+@api_require(permissions.can_export)
+def export_scores(request, campaign_id: Id):
+    return downloads.scores_response(request, _campaign(request, campaign_id))
+
+
+@router.get("/{int:campaign_id}/export/reports.zip", response=responses({200: None}, 404),
+            openapi_extra=file_download("application/zip"), summary="导出全部单位的评估报告 ZIP")
+@api_require(permissions.can_export)
+def export_reports(request, campaign_id: Id):
+    return downloads.reports_response(request, _campaign(request, campaign_id))
+
+
+@router.get("/{int:campaign_id}/export/summary.docx", response=responses({200: None}, 404), openapi_extra=file_download(DOCX),
+            summary="导出评估结果汇总 Word（得分分布、指标均分图表、排名、主要失分）")
+@api_require(permissions.can_export)
+def export_summary(request, campaign_id: Id):
+    return downloads.summary_response(request, _campaign(request, campaign_id))
+
+
+@router.get("/{int:campaign_id}/units/{unit_code}/report.docx", response=responses({200: None}, 404),
+            openapi_extra=file_download(DOCX), summary="单位的评估报告 Word（单位本身：结果发布后）")
+def export_report(request, campaign_id: Id, unit_code: UnitCode):
+    enrollment = downloads.report_enrollment(request.auth, campaign_id, unit_code)
+    if enrollment is None:
+        raise DomainError(_("找不到该单位的评估报告。"), code="not_found", status=404)
+    return downloads.report_response(request, enrollment)
 
 
 class ReminderIn(Schema):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import results_views, views
 
 app_name = "exports"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/export/progress.xlsx", views.progress_export, name="progress"),
     path("campaigns/<int:pk>/export/evidence.zip", views.bundle_export, name="bundle"),
     path("campaigns/<int:pk>/export/notice.docx", views.notice_export, name="notice"),
+    path("campaigns/<int:pk>/export/scores.xlsx", results_views.scores_export, name="scores"),
+    path("campaigns/<int:pk>/export/reports.zip", results_views.reports_export, name="reports"),
+    path("campaigns/<int:pk>/export/summary.docx", results_views.summary_export, name="summary"),
+    path("campaigns/<int:pk>/units/<slug:unit>/report.docx", results_views.report_export, name="report"),
 ]

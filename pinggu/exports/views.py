@@ -1,7 +1,6 @@
 """The export pages; the downloads themselves are built by exports.downloads, for the web and /api/v1 alike."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +12,7 @@ from pinggu.oversight import progress
 
 from . import prebuilt
 from .bundle import Plan
-from .downloads import bundle_response, campaign_for, notice_response, progress_response
+from .downloads import bundle_response, campaign_or_404, notice_response, progress_response
 
 
 def _units_param(request):
@@ -22,31 +21,24 @@ def _units_param(request):
     return codes or request.GET.getlist("unit") or None
 
 
-def _campaign_or_404(request, pk):
-    campaign = campaign_for(request.user, pk)
-    if campaign is None:
-        raise Http404
-    return campaign
-
-
 @require(permissions.can_export)
 def progress_export(request, pk):
-    return progress_response(request, _campaign_or_404(request, pk))
+    return progress_response(request, campaign_or_404(request, pk))
 
 
 @require(permissions.can_export)
 def notice_export(request, pk):
-    return notice_response(request, _campaign_or_404(request, pk))
+    return notice_response(request, campaign_or_404(request, pk))
 
 
 @require(permissions.can_export)
 def bundle_export(request, pk):
-    return bundle_response(request, _campaign_or_404(request, pk), _units_param(request))
+    return bundle_response(request, campaign_or_404(request, pk), _units_param(request))
 
 
 @require(permissions.can_export)
 def bundle_page(request, pk):
-    campaign = _campaign_or_404(request, pk)
+    campaign = campaign_or_404(request, pk)
     enrollments = progress.visible_enrollments(request.user, campaign)
     plan = Plan(campaign, enrollments)
     signature = plan.signature()
@@ -61,7 +53,7 @@ def bundle_page(request, pk):
 @require_POST
 @require(permissions.can_build_bundles)
 def bundle_build(request, pk):
-    campaign = _campaign_or_404(request, pk)
+    campaign = campaign_or_404(request, pk)
     plan = Plan(campaign, campaign.enrollments.all())
     prebuilt.request_build(campaign, plan.signature())
     record("bundle_build", request=request, campaign=campaign)

@@ -27,6 +27,8 @@ from pinggu.frameworks import importing, services
 from pinggu.frameworks.models import Framework
 from pinggu.lib.dates import cn_datetime
 
+from . import demo_results
+
 BUNDLED = ["yulin-2020-county.yaml", "yulin-2020-department.yaml"]
 CAMPAIGN_TITLE = "2020年全市政务公开绩效评估"
 COUNTIES = ["榆阳区", "横山区", "神木市", "府谷县", "靖边县", "定边县", "绥德县", "米脂县", "佳县", "吴堡县", "清涧县", "子洲县"]
@@ -248,6 +250,8 @@ def load(password=None, reset=False):
         submitters[unit.pk] = user
     if new_campaign:
         _sample_materials(campaign, units, submitters)
+    lines += demo_results.create(bundled=bundled_frameworks(), units=units, submitters=submitters, organizer=admin,
+                                 evaluator=evaluator, created_before=_created_by_demo("campaign_create", "title"))
     lines.append(f"组织单位：admin / {_shown([admin_done], password)}")
     lines.append(f"评估人员：evaluator / {_shown([evaluator_done], password)}")
     lines.append(f"领导（只读）：leader / {_shown([leader_done], password)}")

@@ -154,7 +154,8 @@ def test_demo_is_idempotent(db):
     call_command("demo", "--password", "Demo-Passw0rd!")
     counts = (Framework.objects.count(), Checkpoint.objects.count())
     call_command("demo", "--password", "Demo-Passw0rd!")
-    assert (Framework.objects.count(), Checkpoint.objects.count()) == counts == (2, 72)
+    # the two bundled checklists and their scored copies of the finished demo campaign (issue 10 §8)
+    assert (Framework.objects.count(), Checkpoint.objects.count()) == counts == (4, 144)
 
 
 def test_unit_kinds_are_extensible(db, capsys):

@@ -94,6 +94,11 @@ ACCESS = {
     ("GET", "campaigns/<int:pk>/export/progress.xlsx"): EXPORT,
     ("GET", "campaigns/<int:pk>/export/evidence.zip"): EXPORT,
     ("GET", "campaigns/<int:pk>/export/notice.docx"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/scores.xlsx"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/reports.zip"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/summary.docx"): EXPORT,
+    # The results rule: the unit itself too, once the results are published (the scene has none: 404 before).
+    ("GET", "campaigns/<int:pk>/units/<slug:unit>/report.docx"): {"org", "eva", "boss"},
     ("POST", "i18n/setlang/"): PUBLIC,
     # --- API ---
     ("POST", "/api/v1/auth/token"): PUBLIC,
@@ -148,6 +153,10 @@ ACCESS = {
     ("GET", "campaigns/<int:pk>/units/<slug:unit>/results/"): UNIT_A_READ,
     ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/objection/"): {"sub_a"},
     ("POST", "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/rectification/"): {"sub_a"},
+    ("GET", "/api/v1/campaigns/{campaign_id}/export/scores.xlsx"): EXPORT,
+    ("GET", "/api/v1/campaigns/{campaign_id}/export/reports.zip"): EXPORT,
+    ("GET", "/api/v1/campaigns/{campaign_id}/export/summary.docx"): EXPORT,
+    ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/report.docx"): {"org", "eva", "boss"},
 }
 # Bodies that would be accepted from an allowed role, so a refusal is about the role, not the body.
 BODIES = {

@@ -55,7 +55,7 @@ def test_restart_keeps_a_changed_password():
 def test_restart_keeps_an_edited_campaign_and_units():
     args, _ = make_run_demo_args()
     run_demo(*args)
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(title=demo.CAMPAIGN_TITLE)
     new_deadline = campaign.deadline + timedelta(days=3)
     campaign_services.update_campaign(campaign, title="2020年度评估（已改名）", deadline=new_deadline)
     unit = Unit.objects.get(code="yyq")
@@ -72,7 +72,7 @@ def test_restart_keeps_an_edited_campaign_and_units():
 def test_restart_leaves_a_deleted_assignment_deleted():
     args, _ = make_run_demo_args()
     run_demo(*args)
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(title=demo.CAMPAIGN_TITLE)
     campaign.assignments.all().delete()
     run_demo(*args)
     assert not campaign.assignments.exists()
@@ -115,3 +115,30 @@ def test_a_new_demo_account_is_added_to_an_old_demo():
 def test_demo_units_follow_the_notice_order():
     run_demo("--password", "Demo-Passw0rd!")
     assert [u.name for u in Unit.objects.alive()] == demo.COUNTIES + demo.DEPARTMENTS
+
+
+def test_demo_has_a_finished_scored_campaign_made_once():
+    """Issue 10 §8: last year's campaign, reviewed and published with the ranking; a restart changes nothing of it."""
+    from pinggu.reviews import selectors
+    from pinggu.reviews.models import Review
+    from pinggu.site import demo_results
+
+    run_demo("--password", "Demo-Passw0rd!")
+    finished = Campaign.objects.get(title=demo_results.FINISHED_TITLE)
+    assert finished.state == "published" and finished.results.ranking_published
+    assert finished.enrollments.count() == len(demo.COUNTIES) + len(demo.DEPARTMENTS)
+    rows = selectors.unit_scores(finished)["units"]
+    assert all(r["reviewed"] == r["points"] == 36 and r["total"] is not None for r in rows)
+    vetoed = next(r for r in rows if r["unit_name"] == demo_results.VETOED_UNIT)
+    assert vetoed["vetoed"] and vetoed["rank"] == len(demo.COUNTIES) and vetoed["grade"] == "不合格"
+    assert len({r["grade"] for r in rows}) >= 3  # the results screens show more than one band
+    framework = finished.enrollments.first().framework
+    assert framework.scoring_mode == "points" and sum(cp.points for cp in framework.checkpoints.all()) == 100
+    # What people changed stays: a review changed, the campaign renamed; a restart adds nothing.
+    review = Review.objects.filter(enrollment__campaign=finished).first()
+    Review.objects.filter(pk=review.pk).update(reason="评估人员改过")
+    campaign_services.update_campaign(finished, title="2019年度（已改名）")
+    reviews = Review.objects.count()
+    run_demo("--password", "Demo-Passw0rd!")
+    assert Campaign.objects.filter(title__startswith="2019").count() == 1
+    assert Review.objects.count() == reviews and Review.objects.get(pk=review.pk).reason == "评估人员改过"

@@ -1,0 +1,147 @@
+"""The demo's second campaign (issue 10 §8): last year's evaluation, finished — the same units, a scored copy of
+the checklists (points and deduction rules, as other cities use), every unit submitted, reviewed and the results
+published with the ranking, so the review, results and export screens have something to show.
+
+Created once, through the same services people use (so audited); never touched again: a campaign the demo made
+before stays as people left it, deleted included (found by its audit event like the first campaign).
+"""
+
+import copy
+import hashlib
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from pinggu.accounts.audit import record
+from pinggu.campaigns import services as campaign_services
+from pinggu.campaigns.models import Campaign, CampaignState
+from pinggu.evidence import services as evidence_services
+from pinggu.frameworks import services as framework_services
+from pinggu.frameworks.models import Framework
+from pinggu.reviews import scoring
+from pinggu.reviews.models import Deduction, Review, Stage
+from pinggu.reviews.scoring import DeductionIn
+from pinggu.reviews.services import publish_results
+
+FINISHED_TITLE = "2019年全市政务公开绩效评估（计分）"
+SCORED = {"county": "yulin-2019-county-scored", "department": "yulin-2019-department-scored"}
+RULE_EACH = "每发现一处未公开或不规范扣1分"
+VETOED_UNIT = "佳县"  # one unit fails the 单项否决 point, so the ranking shows a vetoed unit last
+PARTIAL_REASONS = ["部分栏目信息更新不及时", "公开内容不完整，缺少相关附件", "解读材料与政策文件未同步发布", "个别链接无法打开"]
+FAIL_REASONS = ["未提供印证材料", "未建立相关制度", "网站未设置该栏目"]
+
+
+def _points_for(n):
+    """Whole points per checkpoint adding up to 100: 3 each, the last ones 2 (36 points: 28 × 3 + 8 × 2)."""
+    threes = 100 - 2 * n
+    if not 0 <= threes <= n:
+        return [Decimal(100) / n] * n
+    return [Decimal(3)] * threes + [Decimal(2)] * (n - threes)
+
+
+def scored_copy(data, code):
+    """The bundled checklist with points, two deduction rules per point and its last point a 单项否决 item."""
+    data = copy.deepcopy(data)
+    points = []
+
+    def collect(nodes):
+        for node in nodes:
+            points.extend(node.get("checkpoints") or [])
+            collect(node.get("children") or [])
+
+    collect(data["indicators"])
+    for point, value in zip(points, _points_for(len(points))):
+        shown = int(value) if value == value.to_integral_value() else float(value)
+        point["points"] = shown
+        point["deduction_rules"] = [{"text": RULE_EACH, "points": 1}, {"text": f"未提供印证材料扣{value:g}分", "points": shown}]
+    points[-1]["veto"] = True
+    data.update(code=code, name=f"{data['name']}（计分）", year=2019, scoring_mode="points", total_points=100,
+                grade_bands=[{"name": "优秀", "min": 90}, {"name": "良好", "min": 80}, {"name": "合格", "min": 60},
+                             {"name": "不合格", "min": 0}],
+                description="演示用计分清单：由2020年报送清单复制，按其他城市常见做法配置分值和扣分规则。")
+    return data
+
+
+def _draw(*parts):
+    return int(hashlib.sha256("|".join(parts).encode()).hexdigest()[:8], 16)
+
+
+def judgement(unit_name, point, *, last):
+    """A reproducible judgement of one point: most pass, some lose points per rule, a few fail or do not apply."""
+    maximum = Decimal(str(point["points"]))
+    if last:
+        if unit_name == VETOED_UNIT:
+            return {"verdict": "fail", "reason": "发生泄密或违规公开事件，单项否决"}
+        return {"verdict": "pass"}
+    quality = 55 + _draw(unit_name) % 40  # how well this unit does, 55–94 %
+    roll = _draw(unit_name, point["code"]) % 100
+    if roll < quality:
+        return {"verdict": "pass"}
+    if roll % 17 == 0:
+        return {"verdict": "not_applicable", "reason": "本单位不涉及该项工作"}
+    if roll % 5 == 0:
+        return {"verdict": "fail", "reason": FAIL_REASONS[roll % len(FAIL_REASONS)]}
+    count = 1 + roll % max(1, int(maximum) - 1)
+    return {"verdict": "partial", "deductions": [{"rule": 0, "count": count}],
+            "reason": PARTIAL_REASONS[roll % len(PARTIAL_REASONS)]}
+
+
+def _reviews(campaign, evaluator):
+    """Every point of every unit judged by `scoring.judge` (the rules of record_review) and written in bulk with
+    its audit event: through record_review one at a time the 1,152 reviews took 20 s, run by `make run` and
+    by every demo test."""
+    now = timezone.now()
+    for enrollment in campaign.enrollments.select_related("unit", "framework"):
+        checkpoints = list(enrollment.framework.checkpoints.order_by("position"))
+        judged = []
+        for n, checkpoint in enumerate(checkpoints):
+            kwargs = judgement(enrollment.unit.name, {"code": checkpoint.code, "points": checkpoint.points},
+                               last=n == len(checkpoints) - 1)
+            deductions = [DeductionIn(rule=d["rule"], count=d["count"]) for d in kwargs.get("deductions", [])]
+            judged.append((checkpoint, kwargs.get("reason", ""), scoring.judge(
+                {"points": checkpoint.points, "deduction_rules": checkpoint.deduction_rules}, enrollment.framework.scoring_mode,
+                verdict=kwargs["verdict"], deductions=deductions, reason=kwargs.get("reason", ""))))
+        reviews = Review.objects.bulk_create([
+            Review(enrollment=enrollment, checkpoint=checkpoint, stage=Stage.FIRST, verdict=j.verdict, score=j.score,
+                   reason=reason, evaluator=evaluator, created_at=now, updated_at=now)
+            for checkpoint, reason, j in judged])
+        Deduction.objects.bulk_create([
+            Deduction(review=review, position=i, rule=d.rule, text=d.text, count=d.count, points=d.points)
+            for review, (_c, _r, j) in zip(reviews, judged) for i, d in enumerate(j.deductions)])
+        for review, (checkpoint, reason, j) in zip(reviews, judged):
+            record("review", actor=evaluator, obj=review, campaign=campaign, unit=enrollment.unit, checkpoint=checkpoint.code,
+                   stage=Stage.FIRST, verdict=j.verdict, score=None if j.score is None else str(scoring.rounded(j.score)),
+                   reason=reason, deductions=len(j.deductions), via="demo")
+
+
+def _frameworks(bundled):
+    for data in bundled:
+        code = SCORED.get(data["unit_kind"])
+        if code and not Framework.objects.filter(code=code).exists():
+            framework_services.create_framework(scored_copy(data, code), source_name=f"{code}.yaml")
+
+
+def create(*, bundled, units, submitters, organizer, evaluator, created_before):
+    """Make the finished campaign unless the demo made it before (or someone made one of that title)."""
+    if FINISHED_TITLE in created_before or Campaign.objects.filter(title=FINISHED_TITLE).exists():
+        return []
+    _frameworks(bundled)
+    units = [u for u in units if u.deleted_at is None and submitters.get(u.pk) is not None]
+    now = timezone.now()
+    campaign = campaign_services.create_campaign(
+        title=FINISHED_TITLE, year=2019, basis="演示数据", issuer="榆林市政府政务信息化服务中心",
+        contact_name="李明（演示）", contact_phone="0912-5550100", contact_email="pinggu-demo@example.org",
+        notice="上一年度的评估：各单位已报送，评估已完成、结果已发布（演示数据）。",
+        opens_at=now - timedelta(days=1), deadline=now + timedelta(days=1), frameworks=SCORED,
+    )
+    campaign_services.enroll(campaign, units)
+    campaign_services.change_state(campaign, CampaignState.OPEN)
+    campaign_services.assign_evaluator(campaign, evaluator, user=organizer)
+    for unit in units:
+        evidence_services.submit(campaign.enrollments.get(unit=unit), user=submitters[unit.pk], acknowledge_incomplete=True)
+    campaign_services.change_state(campaign, CampaignState.CLOSED)
+    campaign_services.change_state(campaign, CampaignState.REVIEWING)
+    _reviews(campaign, evaluator)
+    publish_results(campaign, user=organizer, publish_ranking=True)
+    return [f"已创建已完成的评估任务：{FINISHED_TITLE}（{len(units)} 个单位已评分，结果和排名已发布）"]
