@@ -126,6 +126,7 @@ ACCESS = {
     ("POST", "/api/v1/campaigns/{campaign_id}/evaluators"): ORG,
     ("GET", "/api/v1/campaigns/{campaign_id}/reviews"): EXPORT,
     ("PUT", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review"): {"org", "eva"},
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/returns"): {"org", "eva"},
     ("GET", "/api/v1/campaigns/{campaign_id}/scores"): STAFF_READ,
     ("POST", "/api/v1/campaigns/{campaign_id}/publish"): ORG,
     # The unit itself too, but only once the results are published (the scene has none: 404 before).
@@ -148,6 +149,8 @@ BODIES = {
     "/api/v1/campaigns/{campaign_id}/evaluators": {"username": "eva-b", "unit_codes": ["unit-a"]},
     "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review": {"verdict": "pass"},
     "/api/v1/campaigns/{campaign_id}/publish": {"publish_ranking": True, "force": True},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/returns": {"checkpoints": ["C01"], "reason": "补充",
+                                                                   "due": "2099-01-01T17:00:00+08:00"},
     "campaigns/units/<slug:code>/": {"name": "改名县", "kind": "county"},
     "accounts/users/new/": {"username": "newbie", "role": "viewer"},
     "campaigns/<int:pk>/state/": {"state": "closed"},
