@@ -11,8 +11,10 @@ class ReviewsConfig(AppConfig):
         from pinggu.campaigns.services import register_open_round_finder
         from pinggu.campaigns.signals import enrollment_state_changed
 
-        from . import audit_labels  # noqa: F401  (labels of the audit actions this app records)
-        from . import returns
+        from . import (
+            audit_labels,  # noqa: F401  (labels of the audit actions this app records)
+            returns,
+        )
 
         # The write window lives below this app; the return rounds it must honour live here.
         register_open_round_finder(returns.open_round)

@@ -9,9 +9,9 @@ from django.utils import timezone
 from pinggu.accounts.models import AuditEvent
 from pinggu.campaigns import services as cs
 from pinggu.campaigns.models import EnrollmentState
+from pinggu.errors import DomainError
 from pinggu.evidence import services as evidence
 from pinggu.evidence.models import Response, ResponseStatus
-from pinggu.errors import DomainError
 from pinggu.reviews import returns
 from pinggu.reviews.models import ReturnRound
 from pinggu.reviews.services import ReviewError
