@@ -12,6 +12,7 @@ urlpatterns = [
     path("campaigns/", include((campaign_urls.urlpatterns + oversight_urls.urlpatterns, campaign_urls.app_name))),
     path("", include("pinggu.evidence.urls")),
     path("", include("pinggu.exports.urls")),
+    path("", include("pinggu.reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -91,6 +91,12 @@ ACCESS = {
     ("GET", "campaigns/<int:pk>/export/progress.xlsx"): EXPORT,
     ("GET", "campaigns/<int:pk>/export/evidence.zip"): EXPORT,
     ("GET", "campaigns/<int:pk>/export/notice.docx"): EXPORT,
+    ("GET", "reviews/"): EXPORT,
+    ("POST", "reviews/phrases/"): EXPORT,
+    ("GET", "campaigns/<int:pk>/reviews/"): EXPORT,
+    ("GET", "campaigns/<int:pk>/reviews/<slug:unit>/"): {"org", "eva"},
+    ("POST", "campaigns/<int:pk>/reviews/<slug:unit>/points/<str:code>/"): {"org", "eva"},
+    ("POST", "campaigns/<int:pk>/reviews/<slug:unit>/returns/"): {"org", "eva"},
     ("POST", "i18n/setlang/"): PUBLIC,
     # --- API ---
     ("POST", "/api/v1/auth/token"): PUBLIC,
@@ -158,6 +164,9 @@ BODIES = {
     "campaigns/<int:pk>/units/<slug:unit>/reopen/": {"reason": "补充"},
     "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/link/": {"url": "https://example.org/x"},
     "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/response/": {"status": "not_applicable", "note": "x"},
+    "reviews/phrases/": {"text": "材料不全"},
+    "campaigns/<int:pk>/reviews/<slug:unit>/points/<str:code>/": {"verdict": "pass"},
+    "campaigns/<int:pk>/reviews/<slug:unit>/returns/": {"checkpoints": ["C01"], "reason": "补充", "due": "2099-01-01T17:00"},
     "campaigns/<int:pk>/remind/": {"filter": "manual", "units": ["unit-a"], "message": "请报送"},
 }
 
