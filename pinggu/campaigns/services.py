@@ -386,12 +386,14 @@ def write_window(*, campaign_state: str, opens_at: datetime, now: datetime, enro
     back the right to submit, not time; the organizer extends it too (the return form says so).
     A return round (issue 10 §4, `round_`) replaces the deadline with the round's due time and the campaign's
     报送 period with the whole evaluation (open, closed or reviewing), and opens only its points: `point`, the
-    code of the point written to (None for the unit as a whole, e.g. submit).
+    code of the point written to (None for the unit as a whole, e.g. submit). A running extension later than
+    the due time extends the round.
     """
     if round_ is not None and enrollment_state == EnrollmentState.RETURNED:
         if campaign_state not in (CampaignState.OPEN, CampaignState.CLOSED, CampaignState.REVIEWING):
             return "not_open_state"
-        if now > round_.due:
+        # The organizer's 延期 (running) extends a round past its due time too, as it does the deadline.
+        if now > (max(round_.due, deadline) if extension_runs else round_.due):
             return "round_due_passed"
         if point is not None and point not in round_.points:
             return "point_not_returned"

@@ -119,3 +119,21 @@ def test_api_contract(client, scored):  # noqa: F811
     assert refused.status_code == 409 and refused.json()["error"] == "point_not_returned"
     missing = eva("POST", f"{cid}/units/u-b/returns", {"checkpoints": ["zz"], "reason": "x", "due": "2099-05-01T17:00:00+08:00"})
     assert missing.status_code == 404
+
+
+def test_an_extension_reopens_a_round_past_its_due_time(scored):  # noqa: F811
+    e = scored.enrollment(0)
+    returns.return_points(e, ["a1-1"], reason="补充", due=due(1), user=scored.first)
+    ReturnRound.objects.filter(enrollment=e).update(due=timezone.now() - timedelta(minutes=1))
+    assert cs.window_of(scored.enrollment(0), point="a1-1") == "round_due_passed"
+    cs.extend(scored.enrollment(0), due(24), "补充材料较多", user=scored.organizer)
+    assert cs.window_of(scored.enrollment(0), point="a1-1") is None
+    assert cs.window_of(scored.enrollment(0), point="a2-1") == "point_not_returned"
+
+
+def test_the_unit_is_told_by_mail_with_the_reason(scored, django_capture_on_commit_callbacks, mailoutbox):  # noqa: F811
+    scored.units[0].contact_email = "a@example.org"
+    scored.units[0].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        returns.return_points(scored.enrollment(0), ["a1-1"], reason="请补充会议记录", due=due(), user=scored.first)
+    assert any("请补充会议记录" in m.body for m in mailoutbox)
