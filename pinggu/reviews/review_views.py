@@ -90,7 +90,7 @@ def _stage(user, enrollment):
 
 def _screen(request, enrollment, code, *, form=None, error=None):
     listed = checklist(enrollment)
-    points: list[PointNode] = listed.tree.points()
+    points = listed.tree.points()
     if not points:
         raise Http404
     current = next((p for p in points if p.code == code), points[0])
