@@ -13,6 +13,7 @@ urlpatterns = [
     path("campaigns/", include("pinggu.reviews.results_urls")),
     path("", include("pinggu.evidence.urls")),
     path("", include("pinggu.exports.urls")),
+    path("", include("pinggu.reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -157,6 +157,11 @@ def can_review(user, enrollment, stage=None):
     return assigned.exists()
 
 
+def can_use_review_queue(user):
+    """The review queue and screen (which units and points, then can_review per unit): organizer and evaluators."""
+    return is_organizer(user) or is_evaluator(user)
+
+
 def can_publish(user, campaign):
     """Lock and publish a campaign's results (and with them the ranking): the organizer only."""
     return is_organizer(user)

@@ -1,7 +1,8 @@
 """Units, campaigns and enrollment. Views, API, CLI and the demo call these."""
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -354,8 +355,37 @@ def enroll(campaign: Campaign, units: Sequence[Unit], *, user: User | None = Non
 
 # --- Deadlines, reopening, extensions --------------------------------------------------
 
+@dataclass(frozen=True)
+class OpenRound:
+    """An open 退回补充 round (issue 10 §4): the unit may write only to `points` until `due`."""
+
+    number: int
+    due: datetime
+    points: frozenset[str]
+
+
+def _no_rounds(enrollment: Enrollment) -> OpenRound | None:
+    return None
+
+
+# The reviews app (above this layer) tells which round of a returned unit is open: set in its ready().
+_open_round_finder: Callable[[Enrollment], OpenRound | None] = _no_rounds
+
+
+def register_open_round_finder(finder: Callable[[Enrollment], OpenRound | None]) -> None:
+    global _open_round_finder
+    _open_round_finder = finder
+
+
+def open_round(enrollment: Enrollment) -> OpenRound | None:
+    """The open return round of a returned unit (None for any other unit: no query)."""
+    if enrollment.state != EnrollmentState.RETURNED:
+        return None
+    return _open_round_finder(enrollment)
+
+
 def write_window(*, campaign_state: str, opens_at: datetime, now: datetime, enrollment_state: str, deadline: datetime,
-                 extension_runs: bool) -> str | None:
+                 extension_runs: bool, round_: OpenRound | None = None, point: str | None = None) -> str | None:
     """THE write-window rule of a unit: None while its materials may change, else why not (a code).
 
     Everything that asks "may this unit write now?" reads this one function: every write
@@ -364,8 +394,20 @@ def write_window(*, campaign_state: str, opens_at: datetime, now: datetime, enro
     later than the campaign's); `extension_runs`: an extension is granted and has not passed.
     A unit returned (退回) after the deadline without an extension stays closed: a return gives
     back the right to submit, not time; the organizer extends it too (the return form says so).
-    Issue 10's return rounds add their own due time and points here, nowhere else.
+    A return round (issue 10 §4, `round_`) replaces the deadline with the round's due time and the campaign's
+    报送 period with the whole evaluation (open, closed or reviewing), and opens only its points: `point`, the
+    code of the point written to (None for the unit as a whole, e.g. submit). A running extension later than
+    the due time extends the round.
     """
+    if round_ is not None and enrollment_state == EnrollmentState.RETURNED:
+        if campaign_state not in (CampaignState.OPEN, CampaignState.CLOSED, CampaignState.REVIEWING):
+            return "not_open_state"
+        # The organizer's 延期 (running) extends a round past its due time too, as it does the deadline.
+        if now > (max(round_.due, deadline) if extension_runs else round_.due):
+            return "round_due_passed"
+        if point is not None and point not in round_.points:
+            return "point_not_returned"
+        return None
     if campaign_state == CampaignState.DRAFT:
         return "not_open"
     if now > deadline:
@@ -380,13 +422,14 @@ def write_window(*, campaign_state: str, opens_at: datetime, now: datetime, enro
     return None
 
 
-def window_of(enrollment: Enrollment, now: datetime | None = None) -> str | None:
-    """write_window for one enrollment (its campaign loaded)."""
+def window_of(enrollment: Enrollment, now: datetime | None = None, point: str | None = None) -> str | None:
+    """write_window for one enrollment (its campaign loaded); `point`: the code of the point written to."""
     now = now or timezone.now()
     return write_window(
         campaign_state=enrollment.campaign.state, opens_at=enrollment.campaign.opens_at, now=now,
         enrollment_state=enrollment.state, deadline=enrollment.effective_deadline,
         extension_runs=enrollment.extended_deadline is not None and now <= enrollment.extended_deadline,
+        round_=open_round(enrollment), point=point,
     )
 
 
@@ -399,14 +442,23 @@ def is_overdue(enrollment: Enrollment, now: datetime | None = None) -> bool:
             and window_of(enrollment, now) == "deadline_passed")
 
 
-def write_refusal(enrollment: Enrollment, now: datetime | None = None) -> CampaignError | None:
-    """Why this unit's materials can't be changed right now (write_window, in words), or None when they can."""
+def write_refusal(enrollment: Enrollment, now: datetime | None = None, point: str | None = None) -> CampaignError | None:
+    """Why this unit's materials (or its point `point`) can't be changed right now (write_window, in words), or
+    None when they can."""
     now = now or timezone.now()
-    code = window_of(enrollment, now)
+    code = window_of(enrollment, now, point)
     if code is None:
         return None
     campaign = enrollment.campaign
     contact = campaign.contact_line
+    if code == "point_not_returned":
+        return CampaignError(_("考核点“%(c)s”未被退回补充，本轮只能补充被退回的考核点。") % {"c": point},
+                             code="point_not_returned", status=409)
+    if code == "round_due_passed":
+        round_ = open_round(enrollment)
+        due = round_.due if round_ else enrollment.effective_deadline
+        return CampaignError(_("退回补充的截止时间（%(d)s）已过，不能再修改。") % {"d": local_datetime(due)},
+                             code="deadline_passed", status=410, deadline=iso_local(due))
     if code == "not_open":
         return CampaignError(_("本任务尚未开始报送。"), code="not_open", status=409)
     if code == "deadline_passed":
@@ -427,8 +479,8 @@ def write_refusal(enrollment: Enrollment, now: datetime | None = None) -> Campai
     return CampaignError(message, code="submitted", status=409)
 
 
-def ensure_writable(enrollment: Enrollment, now: datetime | None = None) -> None:
-    refusal = write_refusal(enrollment, now)
+def ensure_writable(enrollment: Enrollment, now: datetime | None = None, point: str | None = None) -> None:
+    refusal = write_refusal(enrollment, now, point)
     if refusal is not None:
         raise refusal
 

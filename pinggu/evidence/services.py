@@ -54,11 +54,12 @@ def display_name(name: str | None) -> str:
     return cleaned[:400]
 
 
-def ensure_can_edit(user: User, enrollment: Enrollment) -> None:
-    """Permission first, then the write window: a refusal names the real reason, whatever the body."""
+def ensure_can_edit(user: User, enrollment: Enrollment, point: str | None = None) -> None:
+    """Permission first, then the write window (of the point `point` when the write goes to one): a refusal names
+    the real reason, whatever the body."""
     if not permissions.can_edit_enrollment(user, enrollment):
         raise EvidenceError(_("没有权限修改该单位的材料。"), code="forbidden", status=403)
-    ensure_writable(enrollment)
+    ensure_writable(enrollment, point=point)
 
 
 def _lock(enrollment: Enrollment) -> Enrollment:
@@ -66,14 +67,14 @@ def _lock(enrollment: Enrollment) -> Enrollment:
     return Enrollment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=enrollment.pk)
 
 
-def _lock_writable(enrollment: Enrollment) -> Enrollment:
+def _lock_writable(enrollment: Enrollment, point: str | None = None) -> Enrollment:
     """Inside the transaction that writes: lock the unit's row and check the write window again.
 
     The check before the work (hashing, storing) only fails fast; this one decides, so a submit,
     deadline or return that lands meanwhile is honoured (submit takes the same lock).
     """
     locked = _lock(enrollment)
-    ensure_writable(locked)
+    ensure_writable(locked, point=point)
     return locked
 
 
@@ -191,7 +192,7 @@ def add_file(
     enrollment: Enrollment, checkpoint_code: str, upload: File, *, user: User, note: str = "", request: HttpRequest | None = None,
 ) -> tuple[Evidence, bool]:
     """Store one uploaded file as evidence. Returns (evidence, created); created is False for a duplicate."""
-    ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment, checkpoint_code)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     campaign = enrollment.campaign
     name = display_name(upload.name)
@@ -228,7 +229,7 @@ def add_file(
     stored = Evidence._meta.get_field("file").storage.save(f"evidence/{campaign.pk}/{enrollment.unit_id}/{uuid.uuid4().hex}.{ext}", upload)
     try:
         with transaction.atomic():
-            locked = _lock_writable(enrollment)
+            locked = _lock_writable(enrollment, checkpoint_code)
             response = _response_for_update(enrollment, checkpoint)
             duplicate = response.evidence.alive().filter(sha256=sha256).first()
             if duplicate:
@@ -262,7 +263,7 @@ def add_file(
 def add_link(
     enrollment: Enrollment, checkpoint_code: str, url: str, *, user: User, note: str = "", request: HttpRequest | None = None,
 ) -> tuple[Evidence, bool]:
-    ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment, checkpoint_code)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     url = (url or "").strip()
     if url and "://" not in url and "." in url.split("/", 1)[0]:
@@ -271,7 +272,7 @@ def add_link(
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 or any(c.isspace() for c in url):
         raise EvidenceError(_("网址无效：请填写以 http:// 或 https:// 开头的完整网址。"), code="invalid_url")
     with transaction.atomic():
-        locked = _lock_writable(enrollment)
+        locked = _lock_writable(enrollment, checkpoint_code)
         response = _response_for_update(enrollment, checkpoint)
         existing = response.evidence.alive().filter(kind=EvidenceKind.LINK, url=url).first()
         if existing:
@@ -289,7 +290,7 @@ def set_response(
     enrollment: Enrollment, checkpoint_code: str, *, status: str, note: str = "", user: User, request: HttpRequest | None = None,
 ) -> Response:
     """Write the 说明, or mark the point 不适用 (a reason is required), or clear that mark."""
-    ensure_can_edit(user, enrollment)
+    ensure_can_edit(user, enrollment, checkpoint_code)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     note = (note or "").strip()
     if status not in (ResponseStatus.DONE, ResponseStatus.NOT_APPLICABLE, ResponseStatus.EMPTY):
@@ -297,7 +298,7 @@ def set_response(
     if status == ResponseStatus.NOT_APPLICABLE and not note:
         raise EvidenceError(_("标记“不适用”时必须填写理由。"), code="reason_required")
     with transaction.atomic():
-        locked = _lock_writable(enrollment)
+        locked = _lock_writable(enrollment, checkpoint_code)
         response = _response_for_update(enrollment, checkpoint)
         before = (response.status, response.note)
         response.note = note
@@ -319,11 +320,12 @@ def set_response(
 
 def delete(evidence: Evidence, *, user: User, request: HttpRequest | None = None) -> Evidence:
     enrollment = evidence.response.enrollment
-    ensure_can_edit(user, enrollment)
+    point = evidence.response.checkpoint.code
+    ensure_can_edit(user, enrollment, point)
     if evidence.deleted_at:
         return evidence
     with transaction.atomic():
-        locked = _lock_writable(enrollment)
+        locked = _lock_writable(enrollment, point)
         response = Response.objects.select_for_update().get(pk=evidence.response_id)
         evidence.refresh_from_db(fields=["deleted_at"])
         if evidence.deleted_at:

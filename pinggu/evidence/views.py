@@ -15,7 +15,7 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups, notices
 from pinggu.campaigns.models import EnrollmentState
-from pinggu.campaigns.services import CampaignError, campaign_actions, write_refusal
+from pinggu.campaigns.services import CampaignError, campaign_actions, open_round, write_refusal
 from pinggu.errors import DomainError, refusal_json, wants_json
 from pinggu.frameworks.layout import grid
 from pinggu.lib.dates import local_datetime
@@ -32,7 +32,10 @@ def _enrollment(request, pk, unit):
 def _context(request, enrollment):
     refusal = write_refusal(enrollment)
     can_edit = permissions.can_edit_enrollment(request.user, enrollment) and refusal is None
+    round_ = open_round(enrollment)
     return {
+        # An open 退回补充 round reopens its points only (the write window refuses the others).
+        "open_round": round_, "round_points": sorted(round_.points) if round_ else [],
         "enrollment": enrollment, "campaign": enrollment.campaign, "unit": enrollment.unit,
         "can_edit": can_edit, "refusal": refusal if permissions.can_edit_enrollment(request.user, enrollment) else None,
         "actions": campaign_actions(enrollment.campaign),

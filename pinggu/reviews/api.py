@@ -1,9 +1,11 @@
 """/api/v1 routes of the review (issue 10 §7): assign evaluators, the queue, one point's review, scores, results."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal, Optional
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -15,7 +17,7 @@ from pinggu.campaigns.models import Campaign, EvaluatorRole, Unit
 from pinggu.campaigns.services import iso_local
 from pinggu.errors import DomainError
 
-from . import selectors, services
+from . import returns, selectors, services
 from .api_shared import DeductionIn, require, visible_campaign, visible_enrollment
 from .models import Stage
 from .scoring import point_max
@@ -125,3 +127,21 @@ def results(request, campaign_id: Id, unit_code: UnitCode):
     return selectors.unit_result(enrollment, for_unit=permissions.is_submitter(request.auth))
 
 
+class ReturnIn(Schema):
+    checkpoints: list[CheckpointCode] = Field(..., min_length=1, max_length=500, description="退回补充的考核点编号")
+    reason: str = Field(..., max_length=1000)
+    due: datetime = Field(..., description="补充截止时间（带时区）")
+
+
+@router.post("/{int:campaign_id}/units/{unit_code}/returns", response=responses({201: dict}, 404, 409),
+             summary="退回补充：选定考核点退回单位补充材料（第N轮）")
+def return_points(request, campaign_id: Id, unit_code: UnitCode, body: ReturnIn):
+    enrollment = visible_enrollment(request, campaign_id, unit_code)
+    require(permissions.can_review(request.auth, enrollment))
+    if timezone.is_naive(body.due):
+        raise DomainError(_("补充截止时间须带时区，例如 2025-05-01T17:00:00+08:00。"), code="invalid_due", status=400)
+    round_ = returns.return_points(enrollment, body.checkpoints, reason=body.reason, due=body.due, user=request.auth,
+                                   request=request)
+    return Status(201, {"round": round_.number,
+                        "checkpoints": list(round_.checkpoints.order_by("position").values_list("code", flat=True)),
+                        "due": iso_local(round_.due)})

@@ -99,6 +99,12 @@ ACCESS = {
     ("GET", "campaigns/<int:pk>/export/summary.docx"): EXPORT,
     # The results rule: the unit itself too, once the results are published (the scene has none: 404 before).
     ("GET", "campaigns/<int:pk>/units/<slug:unit>/report.docx"): {"org", "eva", "boss"},
+    ("GET", "reviews/"): EXPORT,
+    ("POST", "reviews/phrases/"): EXPORT,
+    ("GET", "campaigns/<int:pk>/reviews/"): EXPORT,
+    ("GET", "campaigns/<int:pk>/reviews/<slug:unit>/"): {"org", "eva"},
+    ("POST", "campaigns/<int:pk>/reviews/<slug:unit>/points/<str:code>/"): {"org", "eva"},
+    ("POST", "campaigns/<int:pk>/reviews/<slug:unit>/returns/"): {"org", "eva"},
     ("POST", "i18n/setlang/"): PUBLIC,
     # --- API ---
     ("POST", "/api/v1/auth/token"): PUBLIC,
@@ -134,6 +140,7 @@ ACCESS = {
     ("POST", "/api/v1/campaigns/{campaign_id}/evaluators"): ORG,
     ("GET", "/api/v1/campaigns/{campaign_id}/reviews"): EXPORT,
     ("PUT", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review"): {"org", "eva"},
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/returns"): {"org", "eva"},
     ("GET", "/api/v1/campaigns/{campaign_id}/scores"): STAFF_READ,
     ("POST", "/api/v1/campaigns/{campaign_id}/publish"): ORG,
     # The unit itself too, but only once the results are published (the scene has none: 404 before).
@@ -183,6 +190,8 @@ BODIES = {
     "campaigns/<int:pk>/objections/<int:objection>/answer/": {"decision": "rejected", "reply": "维持"},
     "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/objection/": {"reason": "不服"},
     "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/rectification/": {"measures": "x", "done": "1"},
+    "/api/v1/campaigns/{campaign_id}/units/{unit_code}/returns": {"checkpoints": ["C01"], "reason": "补充",
+                                                                   "due": "2099-01-01T17:00:00+08:00"},
     "campaigns/units/<slug:code>/": {"name": "改名县", "kind": "county"},
     "accounts/users/new/": {"username": "newbie", "role": "viewer"},
     "campaigns/<int:pk>/state/": {"state": "closed"},
@@ -191,6 +200,9 @@ BODIES = {
     "campaigns/<int:pk>/units/<slug:unit>/reopen/": {"reason": "补充"},
     "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/link/": {"url": "https://example.org/x"},
     "campaigns/<int:pk>/units/<slug:unit>/points/<str:code>/response/": {"status": "not_applicable", "note": "x"},
+    "reviews/phrases/": {"text": "材料不全"},
+    "campaigns/<int:pk>/reviews/<slug:unit>/points/<str:code>/": {"verdict": "pass"},
+    "campaigns/<int:pk>/reviews/<slug:unit>/returns/": {"checkpoints": ["C01"], "reason": "补充", "due": "2099-01-01T17:00"},
     "campaigns/<int:pk>/remind/": {"filter": "manual", "units": ["unit-a"], "message": "请报送"},
 }
 

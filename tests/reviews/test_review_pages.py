@@ -1,0 +1,80 @@
+"""The evaluator's queue and review screen (issue 10 §1, §2, §4 on the web): thin pages over the services."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from pinggu.evidence import services as evidence
+from pinggu.reviews.models import ReasonPhrase, ReturnRound, Review
+
+from .test_services import scored  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queue_lists_submitted_units_with_progress(client, scored):  # noqa: F811
+    client.force_login(scored.first)
+    page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/").content.decode()
+    assert "甲县" in page and "乙县" in page and "丙县" not in page  # 丙县 has not submitted
+    assert "0 / 7 个考核点已评" in page
+    assert client.get("/reviews/").status_code == 302
+    filtered = client.get(f"/campaigns/{scored.campaign.pk}/reviews/?q=甲").content.decode()
+    assert "甲县" in filtered and "乙县" not in filtered
+
+
+def test_autosave_records_the_review_and_shows_the_refusal_in_words(client, scored):  # noqa: F811
+    client.force_login(scored.first)
+    base = f"/campaigns/{scored.campaign.pk}/reviews/u-a/"
+    page = client.get(base)
+    assert page.status_code == 200 and "a1-1" in page.content.decode()
+    saved = client.post(base + "points/a2-1/", {"verdict": "pass"})
+    assert "已保存" in saved.content.decode()
+    assert Review.objects.get(checkpoint__code="a2-1").score == 20  # full marks by default (its points)
+    refused = client.post(base + "points/a2-2/", {"verdict": "partial", "score": "3"})
+    assert "未保存" in refused.content.decode() and "失分原因" in refused.content.decode()
+    ruled = client.post(base + "points/a1-1/", {"verdict": "partial", "rule-0": "3", "reason": "三处未公开"})
+    assert "已保存" in ruled.content.decode()
+    assert Review.objects.get(checkpoint__code="a1-1").deductions.get().count == 3
+    client.post("/reviews/phrases/", {"reason": "三处未公开"})
+    assert ReasonPhrase.objects.filter(user=scored.first, text="三处未公开").exists()
+    assert "三处未公开" in client.get(base + "?point=a1-1").content.decode()
+
+
+def test_second_evaluator_sees_the_first_review(client, scored):  # noqa: F811
+    client.force_login(scored.first)
+    base = f"/campaigns/{scored.campaign.pk}/reviews/u-a/"
+    client.post(base + "points/a2-1/", {"verdict": "pass"})
+    client.force_login(scored.second)
+    page = client.get(base + "?point=a2-1").content.decode()
+    assert "复核" in page and "初评" in page
+    client.post(base + "points/a2-1/", {"verdict": "pass"})
+    assert Review.objects.filter(checkpoint__code="a2-1", stage="second").exists()
+    changed = client.post(base + "points/a2-1/", {"verdict": "fail"})
+    assert "未保存" in changed.content.decode() and "原因" in changed.content.decode()
+
+
+def test_return_from_the_review_screen_and_new_material_is_marked(client, scored):  # noqa: F811
+    client.force_login(scored.first)
+    base = f"/campaigns/{scored.campaign.pk}/reviews/u-a/"
+    due = timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(base + "returns/", {"checkpoints": ["a1-1", "a2-2"], "reason": "请补充", "due": due})
+    assert response.status_code == 302
+    assert ReturnRound.objects.get().number == 1
+    e = scored.enrollment(0)
+    evidence.add_link(e, "a1-1", "https://example.org/new", user=scored.subs[0])
+    evidence.submit(e, user=scored.subs[0], acknowledge_incomplete=True)
+    page = client.get(base + "?point=a1-1").content.decode()
+    assert ">新<" in page and "第1轮" in page and "重新报送" in page
+
+
+def test_the_units_workspace_reopens_exactly_the_returned_points(client, scored):  # noqa: F811
+    from pinggu.reviews import returns
+
+    returns.return_points(scored.enrollment(0), ["a1-1", "a2-2"], reason="请补充制度文件",
+                          due=timezone.now() + timedelta(days=2), user=scored.first)
+    client.force_login(scored.subs[0])
+    page = client.get(f"/campaigns/{scored.campaign.pk}/units/u-a/").content.decode()
+    assert "请补充制度文件" in page and "第1轮退回补充" in page and "a1-1、a2-2" in page
+    assert page.count("data-upload-url") == 2
+    assert "/points/a1-1/upload/" in page and "/points/a2-1/upload/" not in page
