@@ -140,6 +140,12 @@ def create(*, bundled, units, submitters, organizer, evaluator, created_before):
     campaign_services.assign_evaluator(campaign, evaluator, user=organizer)
     for unit in units:
         evidence_services.submit(campaign.enrollments.get(unit=unit), user=submitters[unit.pk], acknowledge_incomplete=True)
+    # A finished year: its dates lie in the past, every unit having submitted the day before the deadline
+    # (submitting needed an open window, so the dates move back once the submissions are in).
+    past = now - timedelta(days=30)
+    Campaign.objects.filter(pk=campaign.pk).update(opens_at=past - timedelta(days=14), deadline=past)
+    campaign.enrollments.update(submitted_at=past - timedelta(days=1), last_activity_at=past - timedelta(days=1))
+    campaign.refresh_from_db()
     campaign_services.change_state(campaign, CampaignState.CLOSED)
     campaign_services.change_state(campaign, CampaignState.REVIEWING)
     _reviews(campaign, evaluator)
