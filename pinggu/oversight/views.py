@@ -104,9 +104,9 @@ def matrix(request, pk):
                 f'{_CELL_TEXT.get(s, "")}</a></td>'
                 for code, s in zip(codes, statuses)
             ])
-            body.append(f'<tr><th scope="row"><a href="{page}">{escape(row.unit_name)}</a>'
-                        f'<small class="d-block text-muted">{row.state_label} {row.done}/{row.total}</small></th>{cells}</tr>')
-        # Safe: every value above went through escape() (codes, texts, names, URLs); the rest are numbers and our labels.
+            body.append(f'<tr><th scope="row"><a href="{page}">{name}</a>'
+                        f'<small class="d-block text-muted">{escape(row.state_label)} {row.done}/{row.total}</small></th>{cells}</tr>')
+        # Safe: every text above went through escape() (codes, texts, names, labels, URLs); the rest are numbers.
         tables.append({"kind_name": m.kind_name, "units": len(m.units),
                        "html": mark_safe(f'<table class="matrix"><thead><tr><th>{escape(_("单位"))}</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')})
     return render(request, "oversight/matrix.html", {

@@ -2,15 +2,9 @@
 (function () {
   "use strict";
   const source = document.getElementById("results-chart-data");
-  if (!source || !window.echarts) return;
+  if (!source || !window.echarts || !window.pingguChart) return;
   const data = JSON.parse(source.textContent);
-  const make = (id, option) => {
-    const el = document.getElementById(id);
-    if (!el) return;
-    const chart = window.echarts.init(el);
-    chart.setOption(Object.assign({ animation: false }, option));
-    window.addEventListener("resize", () => chart.resize());
-  };
+  const make = window.pingguChart;
   make("chart-bins", {
     title: { text: data.labels.bins, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
