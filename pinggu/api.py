@@ -104,7 +104,10 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    return error_json(exc.status_code, "error", str(exc))
+    # django-ninja raises these with English texts, e.g. 400 "Cannot parse request body" for malformed JSON.
+    if exc.status_code == 400:
+        return error_json(400, "bad_request", _("请求内容无法解析：请发送合法的 JSON（或表单），并检查引号、逗号和括号。"))
+    return error_json(exc.status_code, "error", _("请求未能处理（%(s)s）。") % {"s": exc.status_code})
 
 
 @api.exception_handler(SuspiciousOperation)

@@ -114,3 +114,12 @@ def test_schema_refusals_say_what_is_wrong_with_each_field(client, world):
                    json.dumps({"note": "说" * 5001}), content_type="application/json", **auth)
     message = r.json()["message"]
     assert "“status”必须填写" in message and "“note”最多 5000 个字符" in message
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_is_refused_in_chinese(client):
+    response = client.post("/api/v1/auth/token", data="{bad", content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "bad_request"
+    assert "JSON" in body["message"] and any("\u4e00" <= ch <= "\u9fff" for ch in body["message"])
