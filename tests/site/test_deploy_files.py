@@ -33,10 +33,10 @@ VENV_PINGGU = "/opt/pinggu/venv/bin/pinggu"
 def settings_read() -> set[str]:
     """Every PINGGU_* variable the code reads: env("X")/env_int/env_bool in settings.py and literal names elsewhere."""
     names = set()
-    settings_py = (ROOT / "pinggu" / "settings.py").read_text()
+    settings_py = (ROOT / "pinggu" / "settings.py").read_text(encoding="utf-8")
     names |= {f"PINGGU_{n}" for n in re.findall(r"\benv(?:_int|_bool)?\(\s*[\"']([A-Z0-9_]+)[\"']", settings_py)}
     for path in (ROOT / "pinggu").rglob("*.py"):
-        names |= set(re.findall(r"\bPINGGU_[A-Z0-9_]*[A-Z0-9]\b", path.read_text()))
+        names |= set(re.findall(r"\bPINGGU_[A-Z0-9_]*[A-Z0-9]\b", path.read_text(encoding="utf-8")))
     return names
 
 
@@ -47,21 +47,21 @@ def test_the_settings_are_found():
 
 
 def test_every_setting_is_in_the_env_example():
-    listed = set(re.findall(r"^#?(PINGGU_[A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), flags=re.MULTILINE))
+    listed = set(re.findall(r"^#?(PINGGU_[A-Z0-9_]+)=", ENV_EXAMPLE.read_text(encoding="utf-8"), flags=re.MULTILINE))
     missing = sorted(settings_read() - listed)
     assert not missing, f"deploy/pinggu.env.example lacks {missing}"
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_every_setting_is_in_the_deployment_docs(doc):
-    text = doc.read_text()
+    text = doc.read_text(encoding="utf-8")
     missing = sorted(name for name in settings_read() if name not in text)
     assert not missing, f"{doc.name} lacks {missing}"
 
 
 def _unit(name: str) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
-    for line in (UNITS / name).read_text().splitlines():
+    for line in (UNITS / name).read_text(encoding="utf-8").splitlines():
         if "=" in line and not line.lstrip().startswith(("#", ";", "[")):
             key, value = line.split("=", 1)
             values.setdefault(key.strip(), []).append(value.strip())
@@ -90,9 +90,9 @@ def test_web_and_worker_restart_and_one_worker_runs_apart():
 
 
 def test_the_data_directory_agrees_everywhere():
-    env = ENV_EXAMPLE.read_text()
+    env = ENV_EXAMPLE.read_text(encoding="utf-8")
     assert re.search(rf"^PINGGU_DATA_DIR={re.escape(DATA_DIR)}$", env, flags=re.MULTILINE)
-    conf = NGINX_CONF.read_text()
+    conf = NGINX_CONF.read_text(encoding="utf-8")
     sendfile_url = re.search(r"^#?PINGGU_SENDFILE_URL=(\S+)$", env, flags=re.MULTILINE).group(1)  # type: ignore[union-attr]
     from django.conf import settings
 
@@ -107,7 +107,7 @@ def test_nginx_limits_agree_with_pinggus_defaults():
     from pinggu.campaigns.models import Campaign
     from pinggu.evidence.services import ENVELOPE_BYTES
 
-    conf = NGINX_CONF.read_text()
+    conf = NGINX_CONF.read_text(encoding="utf-8")
     mb = 1024 * 1024
 
     def limit_in(pattern: str) -> int:
@@ -134,7 +134,7 @@ def _units_for_verify(tmp_path: Path) -> list[Path]:
     paths = []
     for unit in sorted(UNITS.iterdir()):
         target = tmp_path / unit.name
-        target.write_text(unit.read_text().replace(VENV_PINGGU, str(pinggu)))
+        target.write_text(unit.read_text(encoding="utf-8").replace(VENV_PINGGU, str(pinggu)))
         paths.append(target)
     return paths
 
@@ -173,7 +173,7 @@ def _nginx_setup(tmp_path: Path, *, upstream_port: int = 8000, http_port: int = 
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=pinggu.test",
                     "-keyout", str(tmp_path / "pinggu.key"), "-out", str(tmp_path / "pinggu.crt")],
                    check=True, capture_output=True, timeout=60)
-    conf = NGINX_CONF.read_text()
+    conf = NGINX_CONF.read_text(encoding="utf-8")
     for old, new in {
         "/etc/pinggu/tls/": f"{tmp_path}/",
         "/var/log/nginx/": f"{tmp_path}/",
