@@ -17,7 +17,7 @@ sh "$wheelhouse/install.sh" "$tmp/venv"
 # Away from the source tree, so that nothing is imported from it; no setting of this shell applies.
 cd "$tmp"
 for name in $(env | sed -n 's/^\(PINGGU_[A-Z0-9_]*\)=.*/\1/p'); do unset "$name"; done
-export PINGGU_DATA_DIR="$tmp/data" MPLCONFIGDIR="$tmp/mpl"
+export PINGGU_DATA_DIR="$tmp/data" MPLCONFIGDIR="$tmp/mpl" PINGGU_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 pinggu="$tmp/venv/bin/pinggu"
 
 "$tmp/venv/bin/python" - <<'PY'
