@@ -153,6 +153,24 @@ def test_systemd_units_verify(tmp_path):
     assert not re.search(r"Unknown (key|section|lvalue)|ignoring|[Ii]nvalid", output), output
 
 
+@pytest.mark.parametrize("script", ["deploy/pinggu-admin", "scripts/install-offline.sh", "scripts/wheelhouse-smoke.sh"])
+def test_shell_scripts_parse(script):
+    result = subprocess.run(["sh", "-n", str(ROOT / script)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+
+
+def test_logrotate_config_parses(tmp_path):
+    tool = shutil.which("logrotate") or ("/usr/sbin/logrotate" if Path("/usr/sbin/logrotate").exists() else None)
+    if tool is None:
+        pytest.skip("logrotate is not installed (Debian: apt-get install logrotate)")
+    # The pinggu user does not exist on a test machine; everything else is checked as written.
+    config = tmp_path / "pinggu"
+    config.write_text((DEPLOY / "logrotate" / "pinggu").read_text(encoding="utf-8").replace("su pinggu pinggu", "su root root"))
+    result = subprocess.run([tool, "--debug", "--state", str(tmp_path / "state"), str(config)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "error" not in result.stderr.lower(), result.stderr
+
+
 def _need_nginx() -> str:
     nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
     if nginx is None:
