@@ -68,7 +68,7 @@ def _unit(name: str) -> dict[str, list[str]]:
     return values
 
 
-@pytest.mark.parametrize("name", ["pinggu-web.service", "pinggu-worker.service", "pinggu-backup.service"])
+@pytest.mark.parametrize("name", ["pinggu-web.service", "pinggu-worker.service", "pinggu-backup.service", "pinggu-check.service"])
 def test_units_run_confined_as_the_pinggu_user(name):
     unit = _unit(name)
     assert unit["User"] == ["pinggu"] and unit["Group"] == ["pinggu"]
@@ -145,7 +145,7 @@ def test_systemd_units_verify(tmp_path):
         pytest.skip("systemd-analyze is not installed (Debian: apt-get install systemd)")
     units = _units_for_verify(tmp_path)
     assert {u.name for u in units} == {"pinggu-web.service", "pinggu-worker.service", "pinggu-backup.service",
-                                       "pinggu-backup.timer"}
+                                       "pinggu-backup.timer", "pinggu-check.service", "pinggu-check.timer"}
     result = subprocess.run([tool, "verify", *map(str, units)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
