@@ -195,7 +195,7 @@ def _nginx_setup(tmp_path: Path, *, upstream_port: int = 8000, http_port: int = 
     for old, new in {
         "/etc/pinggu/tls/": f"{tmp_path}/",
         "/var/log/nginx/": f"{tmp_path}/",
-        f"{DATA_DIR}/": f"{tmp_path}/var/",
+        DATA_DIR: f"{tmp_path}/var",
         "server 127.0.0.1:8000 ": f"server 127.0.0.1:{upstream_port} ",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
@@ -277,6 +277,8 @@ def nginx_in_front(tmp_path):
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     http_port, https_port = _free_port(), _free_port()
     main = _nginx_setup(tmp_path, upstream_port=upstream.server_address[1], http_port=http_port, https_port=https_port)
+    (tmp_path / "var" / "static" / "pinggu").mkdir(parents=True)
+    (tmp_path / "var" / "static" / "pinggu" / "site.css").write_text("body { color: #123; }")
     stored = tmp_path / "var" / "files" / "evidence" / "2020"
     stored.mkdir(parents=True)
     (stored / "材料 a.pdf").write_bytes(b"%PDF-1.4 " + bytes(range(256)) * 40)
@@ -400,3 +402,18 @@ def test_the_wheel_carries_every_file_of_the_package(tmp_path):
     assert expected, "git ls-files found nothing under pinggu/"
     missing = sorted(expected - packaged)
     assert not missing, f"{len(missing)} files of the package are not in the wheel, e.g. {missing[:10]}"
+
+
+@pytest.mark.slow
+def test_nginx_sends_collected_static_files_and_passes_the_rest_to_pinggu(nginx_in_front):
+    connection = _https(nginx_in_front["https"])
+    connection.request("GET", "/static/pinggu/site.css")
+    collected = connection.getresponse()
+    assert collected.status == 200 and collected.read() == b"body { color: #123; }"
+    assert collected.getheader("X-Content-Type-Options") == "nosniff"
+    assert all(seen["path"] != "/static/pinggu/site.css" for seen in _FakePinggu.seen)
+    # Not collected (or collectstatic never run): whitenoise in Pinggu answers.
+    connection.request("GET", "/static/vendor/htmx/htmx.min.js")
+    fallback = connection.getresponse()
+    assert fallback.status == 200 and fallback.read() == b"ok"
+    assert _FakePinggu.seen[-1]["path"] == "/static/vendor/htmx/htmx.min.js"
