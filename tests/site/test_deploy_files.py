@@ -126,6 +126,17 @@ def test_nginx_limits_agree_with_pinggus_defaults():
     assert chunk < limit_in(r"location \^~ /api/v1/uploads/")
 
 
+def test_a_resumable_upload_is_created_and_continued_on_one_server():
+    """Its partial file lives on the server that created it: creation and PATCHes go through the same sticky upstream."""
+    conf = NGINX_CONF.read_text(encoding="utf-8")
+    upstream = re.search(r"upstream pinggu_uploads \{(.*?)\}", conf, flags=re.DOTALL).group(1)  # type: ignore[union-attr]
+    assert "hash $remote_addr consistent;" in upstream
+    for route in (r"location ~ \^/api/v1/campaigns/\[0-9\]\+/units/\[\^/\]\+/checkpoints/\[\^/\]\+/uploads\$",
+                  r"location \^~ /api/v1/uploads/"):
+        block = re.search(route + r"[^{]*\{(.*?)\n    \}", conf, flags=re.DOTALL)
+        assert block and "proxy_pass http://pinggu_uploads;" in block.group(1), route
+
+
 # --- The real tools ---------------------------------------------------------------------------------------
 
 def _units_for_verify(tmp_path: Path) -> list[Path]:
