@@ -197,7 +197,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _nginx_setup(tmp_path: Path, *, upstream_port: int = 8000, http_port: int = 80, https_port: int = 443) -> Path:
+def _nginx_setup(tmp_path: Path, *, upstream_port: int = 8000, http_port: int = 80, https_port: int = 443,
+                 data_dir: Path | None = None) -> Path:
     """deploy/nginx/pinggu.conf with a throwaway certificate, the data directory, logs and ports in tmp_path."""
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=pinggu.test",
                     "-keyout", str(tmp_path / "pinggu.key"), "-out", str(tmp_path / "pinggu.crt")],
@@ -206,7 +207,7 @@ def _nginx_setup(tmp_path: Path, *, upstream_port: int = 8000, http_port: int = 
     for old, new in {
         "/etc/pinggu/tls/": f"{tmp_path}/",
         "/var/log/nginx/": f"{tmp_path}/",
-        DATA_DIR: f"{tmp_path}/var",
+        DATA_DIR: str(data_dir or tmp_path / "var"),
         "server 127.0.0.1:8000 ": f"server 127.0.0.1:{upstream_port} ",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
@@ -280,6 +281,21 @@ class _FakePinggu(BaseHTTPRequestHandler):
         self._answer(413, {"Content-Type": "application/json", "Connection": "close"}, b'{"error": "too_large"}')
 
 
+def _start_nginx(nginx: str, tmp_path: Path, main: Path, https_port: int) -> subprocess.Popen:
+    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(main), "-e", "stderr"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+            return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"nginx did not start: {process.communicate(timeout=5)[1].decode()}")
+            time.sleep(0.1)
+
+
 @pytest.fixture
 def nginx_in_front(tmp_path):
     nginx = _need_nginx()
@@ -293,18 +309,8 @@ def nginx_in_front(tmp_path):
     stored = tmp_path / "var" / "files" / "evidence" / "2020"
     stored.mkdir(parents=True)
     (stored / "材料 a.pdf").write_bytes(b"%PDF-1.4 " + bytes(range(256)) * 40)
-    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(main), "-e", "stderr"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = _start_nginx(nginx, tmp_path, main, https_port)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"nginx did not start: {process.communicate(timeout=5)[1].decode()}")
-                time.sleep(0.1)
         yield {"http": http_port, "https": https_port, "stored": stored / "材料 a.pdf"}
     finally:
         process.terminate()
@@ -428,3 +434,55 @@ def test_nginx_sends_collected_static_files_and_passes_the_rest_to_pinggu(nginx_
     fallback = connection.getresponse()
     assert fallback.status == 200 and fallback.read() == b"ok"
     assert _FakePinggu.seen[-1]["path"] == "/static/vendor/htmx/htmx.min.js"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_pinggu_behind_nginx_sends_evidence_through_x_accel_redirect(world, live_server, settings, tmp_path):
+    """The real thing: Pinggu (live server, PINGGU_SENDFILE=nginx) behind the shipped nginx configuration."""
+    from django.test import Client
+
+    from pinggu.evidence import services
+
+    from ..conftest import PDF, upload_file
+
+    nginx = _need_nginx()
+    settings.SENDFILE = "nginx"
+    settings.ALLOWED_HOSTS = ["pinggu.example.gov.cn"]
+    content = PDF + b"% sent by nginx " + bytes(range(256)) * 64
+    item, _ = services.add_file(world.enrollment(world.a), "C01", upload_file("甲县 说明.pdf", content), user=world.sub_a)
+    assert (settings.MEDIA_ROOT / item.file.name).read_bytes() == content  # nginx's alias points here
+    browser = Client()
+    browser.force_login(world.organizer)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}"
+
+    https_port = _free_port()
+    main = _nginx_setup(tmp_path, upstream_port=int(live_server.url.rsplit(":", 1)[1]), http_port=_free_port(),
+                        https_port=https_port, data_dir=Path(settings.MEDIA_ROOT).parent)
+    process = _start_nginx(nginx, tmp_path, main, https_port)
+    try:
+        connection = _https(https_port)
+        headers = {"Host": "pinggu.example.gov.cn", "Cookie": cookie}
+        connection.request("GET", f"/evidence/{item.pk}/download/", headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200 and response.read() == content
+        assert response.getheader("Content-Type") == "application/pdf"
+        assert response.getheader("Content-Disposition").startswith("attachment")
+        assert "sandbox" in response.getheader("Content-Security-Policy", "")
+        assert response.getheader("X-Content-Type-Options") == "nosniff"
+        assert response.getheader("X-Accel-Redirect") is None
+
+        connection.request("GET", f"/evidence/{item.pk}/download/", headers={**headers, "Range": "bytes=0-7"})
+        ranged = connection.getresponse()
+        assert ranged.status == 206 and ranged.read() == content[:8]
+
+        # Another unit's submitter: Pinggu refuses before nginx sends anything.
+        browser.force_login(world.sub_b)
+        connection.request("GET", f"/evidence/{item.pk}/download/",
+                           headers={**headers, "Cookie": f"sessionid={browser.cookies['sessionid'].value}"})
+        refused = connection.getresponse()
+        assert refused.status == 404 and content[:64] not in refused.read()
+
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
