@@ -1,6 +1,8 @@
 """The demo's second campaign (issue 10 §8): last year's evaluation, finished — the same units, a scored copy of
 the checklists (points and deduction rules, as other cities use), every unit submitted, reviewed and the results
-published with the ranking, so the review, results and export screens have something to show.
+published with the ranking a few days ago; some units have objected (pending, upheld, rejected) and recorded
+rectifications (done, under way), so the review, results, objection, rectification and export screens have
+something to show.
 
 Created once, through the same services people use (so audited); never touched again: a campaign the demo made
 before stays as people left it, deleted included (found by its audit event like the first campaign).
@@ -20,7 +22,9 @@ from pinggu.evidence import services as evidence_services
 from pinggu.frameworks import services as framework_services
 from pinggu.frameworks.models import Framework
 from pinggu.reviews import scoring
-from pinggu.reviews.models import Deduction, Review, Stage
+from pinggu.reviews.models import Deduction, Objection, Rectification, Results, Review, Stage
+from pinggu.reviews.objections import answer_objection, raise_objection
+from pinggu.reviews.rectification import lost_points, record_rectification, remind_rectification
 from pinggu.reviews.scoring import DeductionIn
 from pinggu.reviews.services import publish_results
 
@@ -29,6 +33,7 @@ SCORED = {"county": "yulin-2019-county-scored", "department": "yulin-2019-depart
 RULE_EACH = "每发现一处未公开或不规范扣1分"
 VETOED_UNIT = "佳县"  # one unit fails the 单项否决 point, so the ranking shows a vetoed unit last
 PARTIAL_REASONS = ["部分栏目信息更新不及时", "公开内容不完整，缺少相关附件", "解读材料与政策文件未同步发布", "个别链接无法打开"]
+PUBLISHED_DAYS_AGO = 2  # within the default 5-day objection window, so the pending objections can still be answered
 FAIL_REASONS = ["未提供印证材料", "未建立相关制度", "网站未设置该栏目"]
 
 
@@ -90,8 +95,8 @@ def judgement(unit_name, point, *, last):
 def _reviews(campaign, evaluator):
     """Every point of every unit judged by `scoring.judge` (the rules of record_review) and written in bulk with
     its audit event: through record_review one at a time the 1,152 reviews took 20 s, run by `make run` and
-    by every demo test."""
-    now = timezone.now()
+    by every demo test. Dated before the publication."""
+    now = timezone.now() - timedelta(days=PUBLISHED_DAYS_AGO + 3)
     for enrollment in campaign.enrollments.select_related("unit", "framework"):
         checkpoints = list(enrollment.framework.checkpoints.order_by("position"))
         judged = []
@@ -113,6 +118,57 @@ def _reviews(campaign, evaluator):
             record("review", actor=evaluator, obj=review, campaign=campaign, unit=enrollment.unit, checkpoint=checkpoint.code,
                    stage=Stage.FIRST, verdict=j.verdict, score=None if j.score is None else str(scoring.rounded(j.score)),
                    reason=reason, deductions=len(j.deductions), via="demo")
+
+
+# (unit, what it does after publication): objections in each state, rectifications in each state.
+AFTERMATH = {
+    "榆阳区": {"objection": ("pending", "该项已在政府门户网站专栏公开，附链接请核实。"),
+             "rectify": [("done", "已在门户网站补充公开相关文件，并建立每月自查制度。"),
+                         ("measures", "已制定整改方案，拟于下月底前完成栏目改版。")]},
+    # 89.69 and 良好 before; the point restored lifts it past 定边县 (90) into 优秀: the ranking moves.
+    "靖边县": {"objection": ("upheld", "相关解读材料已与政策文件同步发布，评估时链接临时失效。"),
+             "reply": "经复核，材料属实，采纳异议，恢复该项满分。",
+             "rectify": [("measures", "正在梳理未公开信息目录，逐项补充。")]},
+    "市教育局": {"objection": ("rejected", "我局已按要求公开，请重新评估。"),
+               "reply": "经核实，评估时该栏目确无相关内容，所附材料形成于评估之后，维持原评分。",
+               "rectify": [("done", "已补充公开并更新栏目内容。"), ("done", "已建立信息发布审核台账。")]},
+    "府谷县": {"objection": ("pending", "部分信息已通过政务新媒体公开，请一并核实。")},
+}
+
+
+def _aftermath(campaign, *, organizer, evaluator, submitters):
+    """After publication, through the services units and evaluators use (so audited): objections pending, upheld
+    (the score changes and the ranking with it) and rejected; rectifications done with material, measures only,
+    none; and one reminder. Their times move back into the days since publication."""
+    published = timezone.now() - timedelta(days=PUBLISHED_DAYS_AGO)
+    Results.objects.filter(campaign=campaign).update(published_at=published, locked_at=published)
+    campaign.refresh_from_db()
+    for n, (name, plan) in enumerate(AFTERMATH.items()):
+        enrollment = campaign.enrollments.select_related("unit", "framework").filter(unit__name=name).first()
+        user = enrollment and submitters.get(enrollment.unit_id)
+        if user is None:
+            continue
+        lost = lost_points([enrollment])[enrollment.pk]
+        if not lost:
+            continue
+        state, reason = plan["objection"]
+        objection = raise_objection(enrollment, lost[0], user=user, reason=reason)
+        raised = published + timedelta(hours=6 + 3 * n)  # all within the days since
+        Objection.objects.filter(pk=objection.pk).update(created_at=raised)
+        if state != "pending":
+            maximum = enrollment.framework.checkpoints.get(code=lost[0]).points
+            answer_objection(objection, user=evaluator, decision=state, reply=plan["reply"],
+                             score=maximum if state == "upheld" else None)
+            Objection.objects.filter(pk=objection.pk).update(answered_at=raised + timedelta(hours=20))
+        codes = lost_points([enrollment])[enrollment.pk]
+        codes = [c for c in codes if c != lost[0]] or codes
+        for i, (how, measures) in enumerate(plan.get("rectify", [])):
+            if i >= len(codes):
+                break
+            url = f"https://www.example.org/{enrollment.unit.code}/zhenggai/{codes[i].lower()}.html" if how == "done" else ""
+            row = record_rectification(enrollment, codes[i], user=user, measures=measures, done=how == "done", url=url)
+            Rectification.objects.filter(pk=row.pk).update(updated_at=raised + timedelta(hours=24 + i))
+    remind_rectification(campaign, user=organizer, message="请各单位对照评估失分原因，于本月底前完成整改并在系统中填写整改措施。")
 
 
 def _frameworks(bundled):
@@ -150,4 +206,6 @@ def create(*, bundled, units, submitters, organizer, evaluator, created_before):
     campaign_services.change_state(campaign, CampaignState.REVIEWING)
     _reviews(campaign, evaluator)
     publish_results(campaign, user=organizer, publish_ranking=True)
-    return [f"已创建已完成的评估任务：{FINISHED_TITLE}（{len(units)} 个单位已评分，结果和排名已发布）"]
+    _aftermath(campaign, organizer=organizer, evaluator=evaluator, submitters=submitters)
+    return [f"已创建已完成的评估任务：{FINISHED_TITLE}（{len(units)} 个单位已评分，结果和排名已发布，"
+            "有单位提出异议、填写整改情况）"]

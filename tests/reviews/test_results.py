@@ -51,6 +51,18 @@ def test_unit_sees_only_its_own_results_and_never_a_private_comment(client, publ
     assert client.get(f"/campaigns/{cid}/results/").status_code in (302, 403, 404)
 
 
+def test_unit_results_page_links_its_report(client, published):
+    """The unit reads its result and downloads its report from the same page (no link there before)."""
+    cid = published.campaign.pk
+    client.force_login(published.subs[0])
+    page = client.get(f"/campaigns/{cid}/units/u-a/results/").content.decode()
+    link = f'href="/campaigns/{cid}/units/u-a/report.docx"'
+    assert link in page
+    report = client.get(f"/campaigns/{cid}/units/u-a/report.docx")
+    assert report.status_code == 200 and report["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml")
+
+
 def test_upheld_objection_changes_score_and_rank(client, published):
     cid = published.campaign.pk
     created = api(client, "sub-u-a")("POST", f"{cid}/units/u-a/checkpoints/a2-2/objections", {"reason": "栏目齐全，见链接"})
