@@ -230,6 +230,7 @@ def test_issue10_acceptance_review_return_publish_object_and_rerank(page, two_co
     assert (shown(page, "总分"), shown(page, "排名")) == ("100.00", "1")
     answered = page.locator("section", has_text="a2-2").inner_text()
     assert "已采纳" in answered and "经核实材料属实，改为满分" in answered
+    assert "部分政策解读未与文件同步发布" not in answered  # full marks: no 失分原因 left
     ranks = {r["unit_code"]: r["rank"] for r in selectors.unit_scores(two_counties)["units"]}
     assert ranks == {"u-a": 1, "u-b": 2}
     assert ReturnRound.objects.get().resubmitted_at is not None

@@ -23,6 +23,19 @@ def test_queue_lists_submitted_units_with_progress(client, scored):  # noqa: F81
     assert "甲县" in filtered and "乙县" not in filtered
 
 
+def test_queue_names_the_unit_kind_and_shows_totals_with_two_decimals(client, scored):  # noqa: F811
+    """The queue showed the kind's code ("county") and totals as 89.1 / 80.0 where every other page shows 89.11."""
+    from .test_services import review_all
+
+    # Everything applicable at full marks: 100 + the bonus capped at 3 = 103, shown "103.00" (it was "103.0").
+    review_all(scored, 0, **{code: {"verdict": "pass"} for code in ("a1-1", "a1-2", "a2-2")})
+    client.force_login(scored.first)
+    page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/").content.decode()
+    assert "<td>县级政府</td>" in page and "<td>county</td>" not in page
+    assert '<option value="county">县级政府</option>' in page
+    assert ">103.00<" in page
+
+
 def test_autosave_records_the_review_and_shows_the_refusal_in_words(client, scored):  # noqa: F811
     client.force_login(scored.first)
     base = f"/campaigns/{scored.campaign.pk}/reviews/u-a/"
