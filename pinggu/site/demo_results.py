@@ -13,18 +13,21 @@ import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from pinggu.accounts.audit import record
 from pinggu.campaigns import services as campaign_services
 from pinggu.campaigns.models import Campaign, CampaignState
 from pinggu.evidence import services as evidence_services
+from pinggu.evidence.models import Evidence
 from pinggu.frameworks import services as framework_services
 from pinggu.frameworks.models import Framework
 from pinggu.reviews import scoring
-from pinggu.reviews.models import Deduction, Objection, Rectification, Results, Review, Stage
+from pinggu.reviews.models import Deduction, Objection, Rectification, Results, ReturnRound, Review, Stage
 from pinggu.reviews.objections import answer_objection, raise_objection
 from pinggu.reviews.rectification import lost_points, record_rectification, remind_rectification
+from pinggu.reviews.returns import return_points
 from pinggu.reviews.scoring import DeductionIn
 from pinggu.reviews.services import publish_results
 
@@ -171,6 +174,48 @@ def _aftermath(campaign, *, organizer, evaluator, submitters):
     remind_rectification(campaign, user=organizer, message="请各单位对照评估失分原因，于本月底前完成整改并在系统中填写整改措施。")
 
 
+# Material for the review screen (previews, a 不适用 reason, a note), and one unit returned for supplement once.
+MATERIALS = {
+    "榆阳区": [("C01", "file", "榆阳区政府常务会议列席制度（2019年）.pdf"), ("C02", "link", "https://www.example.org/yyq/2019/zcyj.html"),
+             ("C04", "file", "重大决策执行情况跟踪台账.pdf"), ("C26", "na", "本区门户网站由市级平台统一承载。")],
+    "神木市": [("C01", "file", "神木市人民政府会议公开制度（2019年）.pdf"), ("C02", "note", "已建立利益相关方沟通协商机制，见市政府办文件。")],
+}
+RETURNED = ("神木市", ["C03", "C05"], "C03、C05 未提供印证材料，请补充听取意见和执行情况的相关记录。")
+SUPPLEMENT_NOTE = "退回后补充"
+
+
+def _materials(campaign, submitters):
+    from .demo import sample_pdf  # demo imports this module; by now it is loaded
+
+    for name, plan in MATERIALS.items():
+        enrollment = campaign.enrollments.filter(unit__name=name).first()
+        user = enrollment and submitters.get(enrollment.unit_id)
+        if user is None:
+            continue
+        for code, kind, value in plan:
+            if kind == "file":
+                pdf = sample_pdf(f"Pinggu demo 2019 material {enrollment.unit.code} {code}")
+                evidence_services.add_file(enrollment, code, SimpleUploadedFile(value, pdf), user=user)
+            elif kind == "link":
+                evidence_services.add_link(enrollment, code, value, user=user)
+            else:
+                evidence_services.set_response(enrollment, code, status="not_applicable" if kind == "na" else "done",
+                                               note=value, user=user)
+
+
+def _round(campaign, submitters, evaluator):
+    """The 退回补充 of one unit, supplemented and resubmitted: the review screen marks the new material 新."""
+    name, codes, reason = RETURNED
+    enrollment = campaign.enrollments.filter(unit__name=name).first()
+    user = enrollment and submitters.get(enrollment.unit_id)
+    if user is None:
+        return
+    return_points(enrollment, codes, reason=reason, due=timezone.now() + timedelta(hours=12), user=evaluator)
+    evidence_services.add_link(enrollment, codes[0], f"https://www.example.org/{enrollment.unit.code}/2019/tzzt.html",
+                               user=user, note=SUPPLEMENT_NOTE)
+    evidence_services.submit(enrollment, user=user, acknowledge_incomplete=True)
+
+
 def _frameworks(bundled):
     for data in bundled:
         code = SCORED.get(data["unit_kind"])
@@ -194,13 +239,20 @@ def create(*, bundled, units, submitters, organizer, evaluator, created_before):
     campaign_services.enroll(campaign, units)
     campaign_services.change_state(campaign, CampaignState.OPEN)
     campaign_services.assign_evaluator(campaign, evaluator, user=organizer)
+    _materials(campaign, submitters)
     for unit in units:
         evidence_services.submit(campaign.enrollments.get(unit=unit), user=submitters[unit.pk], acknowledge_incomplete=True)
+    _round(campaign, submitters, evaluator)
     # A finished year: its dates lie in the past, every unit having submitted the day before the deadline
     # (submitting needed an open window, so the dates move back once the submissions are in).
     past = now - timedelta(days=30)
     Campaign.objects.filter(pk=campaign.pk).update(opens_at=past - timedelta(days=14), deadline=past)
     campaign.enrollments.update(submitted_at=past - timedelta(days=1), last_activity_at=past - timedelta(days=1))
+    Evidence.objects.filter(response__enrollment__campaign=campaign).update(uploaded_at=past - timedelta(days=6))
+    Evidence.objects.filter(response__enrollment__campaign=campaign, note=SUPPLEMENT_NOTE).update(
+        uploaded_at=past - timedelta(days=2))
+    ReturnRound.objects.filter(enrollment__campaign=campaign).update(
+        created_at=past - timedelta(days=4), due=past - timedelta(days=2), resubmitted_at=past - timedelta(days=1))
     campaign.refresh_from_db()
     campaign_services.change_state(campaign, CampaignState.CLOSED)
     campaign_services.change_state(campaign, CampaignState.REVIEWING)

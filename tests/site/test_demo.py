@@ -171,6 +171,17 @@ def test_demo_results_have_objections_and_rectifications_in_every_state():
     for action, n in (("objection", objections.count()), ("objection_upheld", 1), ("objection_rejected", 1),
                       ("rectification", rects.count()), ("rectification_remind", 1)):
         assert AuditEvent.objects.filter(action=action).count() == n, action
+    # The review screen has material to preview, and one unit went through a round of 退回补充 (its new link is 新).
+    from pinggu.evidence.models import Evidence
+    from pinggu.reviews.models import ReturnRound
+    from pinggu.reviews.returns import new_since
+
+    assert Evidence.objects.filter(response__enrollment__campaign=finished, kind="file").count() >= 3
+    round_ = ReturnRound.objects.get(enrollment__campaign=finished)
+    assert round_.resubmitted_at is not None and round_.enrollment.state == "submitted"
+    assert round_.created_at < round_.resubmitted_at < finished.results.published_at
+    since = new_since(round_.enrollment)
+    assert Evidence.objects.filter(response__enrollment=round_.enrollment, uploaded_at__gt=since).count() == 1
     # The upheld score counts, and it moved the unit up the ranking (its rank with the old score was lower).
     def rank_of(name):
         return next(r for r in selectors.unit_scores(finished)["units"] if r["unit_name"] == name)["rank"]
