@@ -167,6 +167,7 @@ def test_issue10_acceptance_review_return_publish_object_and_rerank(page, two_co
     page.keyboard.press("j")
     page.wait_for_url(point("b-x"))
     page.keyboard.press("3")
+    expect(page.locator("#score")).to_have_attribute("placeholder", "0")  # 不符合 scores 0, not the greyed maximum
     expect(page.locator("#save-state [data-save-error]")).to_contain_text("失分原因")
     page.fill("#reason", "未提供加分材料")
     page.locator("#reason").blur()
