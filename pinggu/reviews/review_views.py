@@ -22,6 +22,7 @@ from pinggu.errors import DomainError
 from pinggu.evidence import filetypes
 from pinggu.evidence.services import checklist
 from pinggu.frameworks.tree import PointNode
+from pinggu.units.models import UnitKind
 
 from . import returns, selectors, services
 from .models import ReasonPhrase, Stage, Verdict
@@ -50,7 +51,10 @@ def mine(request):
 def queue(request, pk):
     campaign = _campaign(request, pk)
     units = selectors.review_queue(campaign, request.user)["units"]
-    kinds = sorted({row["kind"] for row in units})
+    names = dict(UnitKind.objects.filter(code__in={row["kind"] for row in units}).values_list("code", "name"))
+    for row in units:
+        row["kind_name"] = names.get(row["kind"], row["kind"])
+    kinds = sorted({(row["kind"], row["kind_name"]) for row in units})
     kind, status, q = request.GET.get("kind", ""), request.GET.get("status", ""), request.GET.get("q", "").strip()
     if kind:
         units = [row for row in units if row["kind"] == kind]

@@ -1,5 +1,6 @@
 """The evaluator's queue and review screen (issue 10 §1, §2, §4 on the web): thin pages over the services."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,34 @@ def test_queue_lists_submitted_units_with_progress(client, scored):  # noqa: F81
     assert client.get("/reviews/").status_code == 302
     filtered = client.get(f"/campaigns/{scored.campaign.pk}/reviews/?q=甲").content.decode()
     assert "甲县" in filtered and "乙县" not in filtered
+
+
+def test_queue_names_the_unit_kind_and_shows_totals_with_two_decimals(client, scored):  # noqa: F811
+    """The queue showed the kind's code ("county") and totals as 89.1 / 80.0 where every other page shows 89.11."""
+    from .test_services import review_all
+
+    # Everything applicable at full marks: 100 + the bonus capped at 3 = 103, shown "103.00" (it was "103.0").
+    review_all(scored, 0, **{code: {"verdict": "pass"} for code in ("a1-1", "a1-2", "a2-2")})
+    client.force_login(scored.first)
+    page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/").content.decode()
+    assert "<td>县级政府</td>" in page and "<td>county</td>" not in page
+    assert '<option value="county">县级政府</option>' in page
+    assert ">103.00<" in page
+
+
+def test_the_empty_score_shows_the_score_of_the_verdict(client, scored):  # noqa: F811
+    """A 不符合 point showed its maximum greyed in the score field, read as full marks."""
+    from pinggu.reviews.services import record_review
+
+    record_review(scored.enrollment(0), "a1-2", evaluator=scored.first, verdict="fail", reason="无")
+    record_review(scored.enrollment(0), "b-2", evaluator=scored.first, verdict="not_applicable")
+    client.force_login(scored.first)
+
+    def placeholder(code):
+        page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/u-a/?point={code}").content.decode()
+        return re.search(r'id="score"[^>]*placeholder="([^"]*)"', page).group(1)
+
+    assert (placeholder("a1-2"), placeholder("b-2"), placeholder("a1-1")) == ("0", "", "20.00")
 
 
 def test_autosave_records_the_review_and_shows_the_refusal_in_words(client, scored):  # noqa: F811
