@@ -17,6 +17,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import User
 from pinggu.campaigns.models import Campaign, Enrollment
+from pinggu.evidence.services import clean_url
 from pinggu.frameworks.models import Checkpoint
 
 from . import scoring
@@ -71,7 +72,8 @@ def raise_objection(enrollment: Enrollment, checkpoint_code: str, *, user: User,
     if Objection.objects.filter(enrollment=enrollment, checkpoint=checkpoint, state=ObjectionState.PENDING).exists():
         raise ReviewError(_("该考核点已有待答复的异议。"), code="objection_pending", status=409)
     objection = Objection.objects.create(enrollment=enrollment, checkpoint=checkpoint, reason=reason.strip()[:2000],
-                                         url=(url or "").strip()[:1000], created_by=user)
+                                         url=clean_url(url, max_length=1000) if (url or "").strip() else "",
+                                         created_by=user)
     record("objection", actor=user, request=request, obj=objection, campaign=campaign, unit=enrollment.unit,
            checkpoint=checkpoint.code, reason=objection.reason)
     return objection

@@ -240,3 +240,18 @@ def test_web_objection_answer_and_rectification_remind(client, published):
     assert RectificationNotice.objects.count() == 2  # both units have open points
     client.force_login(published.subs[0])
     assert "请完成整改" in client.get(f"/campaigns/{cid}/units/u-a/results/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://x.example/a"])
+def test_objection_and_rectification_links_are_web_addresses_only(client, published, url):
+    """The link a unit gives with an objection or a rectification becomes a clickable link for the evaluator and
+    the organizer: only http(s), by the same rule as a link given as evidence."""
+    cid = published.campaign.pk
+    sub = api(client, "sub-u-a")
+    refused = sub("POST", f"{cid}/units/u-a/checkpoints/a2-2/objections", {"reason": "见链接", "url": url})
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_url")
+    assert not Objection.objects.exists()
+    refused = sub("PUT", f"{cid}/units/u-a/checkpoints/a2-2/rectification", {"measures": "已补", "done": True, "url": url})
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_url")
+    fine = sub("POST", f"{cid}/units/u-a/checkpoints/a2-2/objections", {"reason": "见链接", "url": "www.example.gov.cn/zwgk/"})
+    assert fine.status_code == 201 and Objection.objects.get().url == "http://www.example.gov.cn/zwgk/"
