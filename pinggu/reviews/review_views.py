@@ -16,8 +16,7 @@ from django.views.decorators.http import require_POST
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups
-from pinggu.campaigns.models import CampaignState, EnrollmentState, EvaluatorAssignment
-from pinggu.campaigns.visibility import campaigns_visible_to
+from pinggu.campaigns.models import EnrollmentState, EvaluatorAssignment
 from pinggu.errors import DomainError
 from pinggu.evidence import filetypes
 from pinggu.evidence.services import checklist
@@ -40,8 +39,8 @@ def _campaign(request, pk):
 
 @require(permissions.can_use_review_queue)
 def mine(request):
-    """The navbar's 评估队列: the queue of the newest campaign the user evaluates that is past its draft."""
-    campaign = (campaigns_visible_to(request.user).exclude(state=CampaignState.DRAFT).order_by("-pk").first())
+    """The navbar's 评估队列: the queue of the campaign where the user's review work is."""
+    campaign = selectors.current_review_campaign(request.user)
     if campaign is None:
         return render(request, "reviews/queue.html", {"campaign": None, "units": []})
     return redirect("reviews:queue", campaign.pk)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from pinggu.evidence import services as evidence
 from pinggu.reviews.models import ReasonPhrase, ReturnRound, Review
 
-from .test_services import scored  # noqa: F401  (fixture)
+from .test_services import scored, to_reviewing  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,20 @@ def test_queue_lists_submitted_units_with_progress(client, scored):  # noqa: F81
     assert "甲县" in page and "乙县" in page and "丙县" not in page  # 丙县 has not submitted
     assert "0 / 7 个考核点已评" in page
     assert client.get("/reviews/").status_code == 302
+
+
+def test_the_navbar_queue_opens_the_campaign_under_review_not_the_newest(client, scored):  # noqa: F811
+    """A newer campaign already published (or copied for next year and collecting) must not hide the one whose
+    units wait for review."""
+    from pinggu.campaigns.models import Campaign, EvaluatorAssignment
+    to_reviewing(scored.campaign)
+    newer = Campaign.objects.get(pk=scored.campaign.pk)
+    newer.pk = None
+    newer.title, newer.state = "后来的任务", "published"
+    newer.save()
+    EvaluatorAssignment.objects.create(campaign=newer, user=scored.first)
+    client.force_login(scored.first)
+    assert client.get("/reviews/")["Location"] == f"/campaigns/{scored.campaign.pk}/reviews/"
     filtered = client.get(f"/campaigns/{scored.campaign.pk}/reviews/?q=甲").content.decode()
     assert "甲县" in filtered and "乙县" not in filtered
 
