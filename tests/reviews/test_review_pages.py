@@ -9,7 +9,7 @@ from django.utils import timezone
 from pinggu.evidence import services as evidence
 from pinggu.reviews.models import ReasonPhrase, ReturnRound, Review
 
-from .test_services import scored, to_reviewing  # noqa: F401  (fixture)
+from .test_services import review_all, scored, to_reviewing  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,15 @@ def test_queue_lists_submitted_units_with_progress(client, scored):  # noqa: F81
     assert "甲县" in page and "乙县" in page and "丙县" not in page  # 丙县 has not submitted
     assert "0 / 7 个考核点已评" in page
     assert client.get("/reviews/").status_code == 302
+
+
+def test_a_fully_reviewed_unit_is_offered_for_viewing_not_continuing(client, scored):  # noqa: F811
+    review_all(scored, 0)
+    client.force_login(scored.first)
+    page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/").content.decode()
+    row_a = page[page.index("甲县"):page.index("</tr>", page.index("甲县"))]
+    row_b = page[page.index("乙县"):page.index("</tr>", page.index("乙县"))]
+    assert "查看评分" in row_a and "继续评分" not in row_a and "开始评分" in row_b
 
 
 def test_the_navbar_queue_opens_the_campaign_under_review_not_the_newest(client, scored):  # noqa: F811
