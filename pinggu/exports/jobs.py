@@ -115,7 +115,7 @@ def start(campaign: Campaign, kind: str, *, user, request=None) -> tuple[ExportJ
     """Queue a build of `kind` for `user` (who may export this campaign), or answer the job of theirs that already
     has (or will have) this content. Returns (job, reused); audited either way."""
     if kind not in KINDS:
-        raise ExportJobError(_("不支持的导出类型“%(k)s”。") % {"k": kind}, code="invalid_kind", status=400)
+        raise ExportJobError(_("不支持的导出类型“%(k)s”。") % {"k": str(kind)[:40]}, code="invalid_kind", status=400)
     if not permissions.can_export(user) or lookups.find_campaign(user, campaign.pk) is None:
         raise ExportJobError(_("没有权限导出该任务的评估结果。"), code="forbidden", status=403)
     mine = ExportJob.objects.filter(campaign=campaign, kind=kind, requested_by=user)
@@ -158,27 +158,32 @@ def run(job_id: int) -> None:
     job = ExportJob.objects.select_related("campaign", "requested_by").get(pk=job_id)
     kind = KINDS[job.kind]
     user, campaign = job.requested_by, job.campaign
-    fd, tmp = tempfile.mkstemp(suffix=kind.suffix, dir=settings.FILE_UPLOAD_TEMP_DIR)
     try:
         # The right to the content is checked again: the account may have been disabled since it asked.
         if not permissions.can_export(user) or lookups.find_campaign(user, campaign.pk) is None:
             raise ExportJobError(_("申请人已无权导出该任务的评估结果。"), code="forbidden", status=403)
         results = _gather(campaign, user)
-        with translation.override("zh-hans"), os.fdopen(fd, "wb") as out:
-            kind.write(results, out, _progress(job.pk))
-        size = os.path.getsize(tmp)
-        filename = kind.name(campaign, timezone.localtime().strftime("%Y%m%d"))
-        with open(tmp, "rb") as fh:
-            name = default_storage.save(f"exports/jobs/{campaign.pk}/{job.pk}{kind.suffix}", File(fh))
+        # Built into a temporary file next to the data (a ZIP of hundreds of reports need not sit in memory),
+        # then handed to storage.
+        fd, tmp = tempfile.mkstemp(suffix=kind.suffix, dir=settings.FILE_UPLOAD_TEMP_DIR)
+        try:
+            with translation.override("zh-hans"), os.fdopen(fd, "wb") as out:
+                kind.write(results, out, _progress(job.pk))
+            size = os.path.getsize(tmp)
+            filename = kind.name(campaign, timezone.localtime().strftime("%Y%m%d"))
+            with open(tmp, "rb") as fh:
+                name = default_storage.save(f"exports/jobs/{campaign.pk}/{job.pk}{kind.suffix}", File(fh))
+        finally:
+            os.unlink(tmp)
     except Exception as exc:
         told = exc.message if isinstance(exc, DomainError) else ""
         ExportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, finished_at=timezone.now(), message=told[:500],
                                                    error=f"{type(exc).__name__}: {exc}"[:1000])
-        log.exception("export job %s (%s) failed", job.pk, job.kind)
+        if told:
+            log.warning("export job %s (%s) refused: %s", job.pk, job.kind, told)
+        else:
+            log.exception("export job %s (%s) failed", job.pk, job.kind)
         raise
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     ExportJob.objects.filter(pk=job.pk).update(state=JobState.READY, file=name, filename=filename, size=size,
                                                signature=signature(results), finished_at=timezone.now())
     ExportJob.objects.filter(pk=job.pk, total=0).update(total=1, done=1)  # nothing to count (no units): still 100 %
