@@ -232,7 +232,7 @@ def _state_headers(upload: Upload) -> dict[str, str]:
     return headers
 
 
-@router.api_operation(["OPTIONS"], UPLOADS_PATH, auth=None, response={204: None}, summary="断点续传：协议能力（tus OPTIONS）")
+@router.api_operation(["OPTIONS"], UPLOADS_PATH, auth=None, response=responses({204: None}), summary="断点续传：协议能力（tus OPTIONS）")
 def upload_options(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: CheckpointCode):
     return _options()
 
@@ -256,7 +256,7 @@ def create_upload(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code
     return _answer(201, Location=f"/api/v1/uploads/{upload.id}", **_state_headers(upload))
 
 
-@uploads_router.api_operation(["OPTIONS"], "/{upload_id}", auth=None, response={204: None}, summary="断点续传：协议能力（tus OPTIONS）")
+@uploads_router.api_operation(["OPTIONS"], "/{upload_id}", auth=None, response=responses({204: None}), summary="断点续传：协议能力（tus OPTIONS）")
 def upload_resource_options(request, upload_id: UploadId):
     return _options()
 
