@@ -232,7 +232,7 @@ def _state_headers(upload: Upload) -> dict[str, str]:
     return headers
 
 
-@router.api_operation(["OPTIONS"], UPLOADS_PATH, auth=None, response=responses({204: None}), summary="断点续传：协议能力（tus OPTIONS）")
+@router.api_operation(["OPTIONS"], UPLOADS_PATH, auth=None, response=responses({204: None}, 404), summary="断点续传：协议能力（tus OPTIONS）")
 def upload_options(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: CheckpointCode):
     return _options()
 
@@ -256,12 +256,8 @@ def create_upload(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code
     return _answer(201, Location=f"/api/v1/uploads/{upload.id}", **_state_headers(upload))
 
 
-@uploads_router.api_operation(["OPTIONS"], "/{upload_id}", auth=None, response=responses({204: None}), summary="断点续传：协议能力（tus OPTIONS）")
-def upload_resource_options(request, upload_id: UploadId):
-    return _options()
-
-
 @uploads_router.api_operation(["HEAD"], "/{upload_id}", response=responses({200: None}, 404, 410, 412),
+                              # The first operation of the path names it: limits.CHUNK_VIEWS knows it as api:upload.
                               summary="断点续传：查询已收到的字节数（tus HEAD）", url_name="upload")
 @_tus
 def upload_offset(request, upload_id: UploadId):
@@ -269,6 +265,11 @@ def upload_offset(request, upload_id: UploadId):
     _version(request)
     resumable.finish_pending(upload, user=request.auth, request=request)
     return _answer(200, **_state_headers(upload))
+
+
+@uploads_router.api_operation(["OPTIONS"], "/{upload_id}", auth=None, response=responses({204: None}, 404), summary="断点续传：协议能力（tus OPTIONS）")
+def upload_resource_options(request, upload_id: UploadId):
+    return _options()
 
 
 @uploads_router.patch(

@@ -277,6 +277,7 @@ def test_a_chunk_over_the_limit_is_refused_before_it_is_read(api, world, setting
     url = create(api, content)["Location"]
     reply = patch(api, url, 0, content[:200_000])
     assert reply.status_code == 413 and reply.json()["error"] == "chunk_too_large"
+    assert reply["Connection"] == "close", "refused by the size limit before anything read the body"
     assert head(api, url)["Upload-Offset"] == "0"
 
 
