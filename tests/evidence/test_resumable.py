@@ -325,3 +325,15 @@ def test_a_plain_multipart_upload_is_hashed_as_it_arrives(api, world, monkeypatc
     assert reply.status_code == 201, reply.content
     evidence = Evidence.objects.get()
     assert (evidence.sha256, evidence.crc32, evidence.size) == (hashlib.sha256(content).hexdigest(), zlib.crc32(content), len(content))
+
+
+def test_two_requests_never_write_one_upload_at_once(api, world):
+    import fcntl
+
+    content = big_pdf()
+    url = create(api, content)["Location"]
+    with open(resumable.partial_path(Upload.objects.get()), "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another request is writing this upload
+        reply = patch(api, url, 0, content[:1000])
+        assert reply.status_code == 423 and reply.json()["error"] == "upload_locked"
+    assert patch(api, url, 0, content[:1000])["Upload-Offset"] == "1000"
