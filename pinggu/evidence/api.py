@@ -12,6 +12,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts.decorators import api_require
 from pinggu.api_types import CheckpointCode, Id, UnitCode, file_download, responses
 from pinggu.campaigns.lookups import enrollment_or_refuse
+from pinggu.campaigns.models import Campaign
 from pinggu.campaigns.serializers import enrollment_out
 from pinggu.campaigns.services import iso_local
 from pinggu.errors import DomainError, refusal_json
@@ -216,10 +217,12 @@ def _int_header(request, name: str, *, required: bool = True) -> int:
     return int(value)
 
 
-def _options() -> HttpResponse:
+def _options(campaign_id: int | None = None) -> HttpResponse:
+    # The campaign's own file limit where the path names one; the default limit otherwise.
+    limit = Campaign.objects.filter(pk=campaign_id).values_list("max_file_bytes", flat=True).first() if campaign_id else None
     return _answer(204, **{"Tus-Version": resumable.TUS_VERSION, "Tus-Extension": resumable.TUS_EXTENSIONS,
                            "Tus-Checksum-Algorithm": ",".join(resumable.CHECKSUMS),
-                           "Tus-Max-Size": str(2**53)})
+                           "Tus-Max-Size": str(limit or Campaign._meta.get_field("max_file_bytes").default)})
 
 
 def _state_headers(upload: Upload) -> dict[str, str]:
@@ -234,7 +237,7 @@ def _state_headers(upload: Upload) -> dict[str, str]:
 
 @router.api_operation(["OPTIONS"], UPLOADS_PATH, auth=None, response=responses({204: None}, 404), summary="断点续传：协议能力（tus OPTIONS）")
 def upload_options(request, campaign_id: Id, unit_code: UnitCode, checkpoint_code: CheckpointCode):
-    return _options()
+    return _options(campaign_id)
 
 
 @router.post(
