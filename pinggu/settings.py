@@ -202,6 +202,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"  # same disk as the files: storing an upload is a rename, not a copy
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
+# Plain multipart uploads are hashed (SHA-256, CRC-32) while they arrive, not re-read afterwards.
+FILE_UPLOAD_HANDLERS = [
+    "pinggu.evidence.uploadhandlers.HashingMemoryFileUploadHandler",
+    "pinggu.evidence.uploadhandlers.HashingTemporaryFileUploadHandler",
+]
+# Resumable (tus) uploads: partial files here (same disk as the files: completing one is a rename).
+# With several app servers this directory must be shared by them (or the balancer must keep an
+# upload on one server); a resumed upload re-hashes its stored prefix once on a server that did not
+# see its start.
+UPLOADS_DIR = FILE_UPLOAD_TEMP_DIR / "uploads"
+UPLOADS_DIR.mkdir(exist_ok=True)
+# The most bytes one PATCH may carry (the request size limit agrees); the page sends chunks this size.
+UPLOAD_CHUNK_BYTES = env_int("UPLOAD_CHUNK_MB", 16) * 1024 * 1024
+# An unfinished upload not written to for this long is removed by the sweeps.
+UPLOAD_EXPIRY = timedelta(hours=env_int("UPLOAD_EXPIRY_HOURS", 24))
+# Unfinished uploads one account may hold at once (each may reserve up to a file's size on disk).
+UPLOADS_PER_USER = env_int("UPLOADS_PER_USER", 20)
+# Files at least this large go through the resumable path in the workspace page.
+RESUMABLE_THRESHOLD_BYTES = env_int("RESUMABLE_THRESHOLD_MB", 8) * 1024 * 1024
 # Crash leftovers (pinggu.site.sweeps): upload temp files of killed workers, and evidence files
 # whose row was never written. Swept at start of serve/worker and every SWEEP_INTERVAL by the worker.
 TEMP_FILE_MAX_AGE = timedelta(hours=env_int("TEMP_MAX_AGE_HOURS", 6))

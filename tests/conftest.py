@@ -13,6 +13,7 @@ PASSWORD = "Test-Passw0rd!"
 def _isolated_files(settings, tmp_path):
     """Every test writes its files into its own directory."""
     settings.MEDIA_ROOT = tmp_path / "files"
+    settings.UPLOADS_DIR = tmp_path / "uploads"  # resumable uploads' partial files
 
 
 def pytest_generate_tests(metafunc):

@@ -72,3 +72,30 @@ class Evidence(models.Model):
         ordering = ["uploaded_at", "id"]
         verbose_name = _("印证材料")
         verbose_name_plural = _("印证材料")
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload in progress: its bytes so far live in UPLOADS_DIR/<id>, not in storage.
+
+    `offset` only ever counts bytes already fsync'ed to that file, so after a crash the file may be
+    longer than `offset` (the excess is cut off on the next write), never shorter unless the file is
+    lost. It becomes an Evidence row (through services.add_file) only once complete and verified.
+    """
+
+    id = models.CharField(primary_key=True, max_length=32, editable=False)
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=400)
+    note = models.TextField(max_length=2000, blank=True)
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    # CRC-32 of the first `offset` bytes: it resumes from its value alone. SHA-256 cannot be
+    # resumed from a stored value, so its state lives in the process (see evidence.resumable).
+    crc32 = models.BigIntegerField(default=0)
+    expected_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate = models.BooleanField(default=False)

@@ -165,6 +165,7 @@ def _refresh_status(response: Response, *, user: User | None, request: HttpReque
 
 
 def _digest(fileobj: IO[bytes]) -> tuple[str, int, int]:
+    """The fallback for a File that arrived without digests (one built in code, not received)."""
     sha, crc, size = hashlib.sha256(), 0, 0
     fileobj.seek(0)
     for chunk in iter(lambda: fileobj.read(CHUNK), b""):
@@ -188,6 +189,37 @@ def oversized_request_refusal(campaign: Campaign, content_length: int) -> Eviden
     return None
 
 
+def check_size(campaign: Campaign, name: str, size: int) -> None:
+    """The file size rules of every upload path: not empty, not over the campaign's file limit."""
+    if size == 0:
+        raise EvidenceError(_("“%(n)s”是空文件，未上传。") % {"n": name}, code="empty_file")
+    if size > campaign.max_file_bytes:
+        raise EvidenceError(
+            _("“%(n)s”大小为 %(s)s，超过单个文件上限 %(m)s。") % {"n": name, "s": _human(size), "m": _human(campaign.max_file_bytes)},
+            code="too_large", status=400,
+        )
+
+
+def type_not_allowed(name: str) -> EvidenceError:
+    return EvidenceError(
+        _("“%(n)s”的文件类型不允许上传。允许：PDF、OFD、Word、Excel、PowerPoint、WPS、JPG、PNG、TXT、ZIP、RAR、7z。") % {"n": name},
+        code="type_not_allowed", status=400,
+    )
+
+
+def quota_exceeded(campaign: Campaign, name: str) -> EvidenceError:
+    return EvidenceError(
+        _("本单位材料总量将超过上限 %(m)s，未上传“%(n)s”。请删除不需要的文件或联系组织单位。")
+        % {"m": _human(campaign.unit_quota_bytes), "n": name},
+        code="quota_exceeded", status=400,
+    )
+
+
+def checkpoint_of(enrollment: Enrollment, checkpoint_code: str) -> Checkpoint:
+    """The point `checkpoint_code` of the unit's checklist; refused 404 `not_found` otherwise."""
+    return _checkpoint(enrollment, checkpoint_code)
+
+
 def add_file(
     enrollment: Enrollment, checkpoint_code: str, upload: File, *, user: User, note: str = "", request: HttpRequest | None = None,
 ) -> tuple[Evidence, bool]:
@@ -196,19 +228,10 @@ def add_file(
     checkpoint = _checkpoint(enrollment, checkpoint_code)
     campaign = enrollment.campaign
     name = display_name(upload.name)
-    if upload.size == 0:
-        raise EvidenceError(_("“%(n)s”是空文件，未上传。") % {"n": name}, code="empty_file")
-    if upload.size > campaign.max_file_bytes:
-        raise EvidenceError(
-            _("“%(n)s”大小为 %(s)s，超过单个文件上限 %(m)s。") % {"n": name, "s": _human(upload.size), "m": _human(campaign.max_file_bytes)},
-            code="too_large", status=400,
-        )
+    check_size(campaign, name, upload.size or 0)
     ext, problem = filetypes.identify(upload.name, upload)
     if problem == "type_not_allowed":
-        raise EvidenceError(
-            _("“%(n)s”的文件类型不允许上传。允许：PDF、OFD、Word、Excel、PowerPoint、WPS、JPG、PNG、TXT、ZIP、RAR、7z。") % {"n": name},
-            code="type_not_allowed", status=400,
-        )
+        raise type_not_allowed(name)
     if problem == "content_mismatch":
         raise EvidenceError(
             _("“%(n)s”的内容与扩展名 .%(e)s 不符（可能是改了扩展名的其他文件），未上传。") % {"n": name, "e": ext},
@@ -220,7 +243,9 @@ def add_file(
             % {"n": name, "m": MAX_ENTRIES, "e": ext},
             code="too_many_entries", status=400,
         )
-    sha256, crc32, size = _digest(upload)
+    # Computed while the bytes arrived (uploadhandlers, resumable): no second pass over the file.
+    digests = getattr(upload, "pinggu_digests", None)
+    sha256, crc32, size = digests if digests is not None else _digest(upload)
     duplicate = Evidence.objects.alive().filter(response__enrollment=enrollment, response__checkpoint=checkpoint, sha256=sha256).first()
     if duplicate:
         return duplicate, False
@@ -239,11 +264,7 @@ def add_file(
                 bytes_used=F("bytes_used") + size
             )
             if not grown:
-                raise EvidenceError(
-                    _("本单位材料总量将超过上限 %(m)s，未上传“%(n)s”。请删除不需要的文件或联系组织单位。")
-                    % {"m": _human(campaign.unit_quota_bytes), "n": name},
-                    code="quota_exceeded", status=400,
-                )
+                raise quota_exceeded(campaign, name)
             evidence = Evidence.objects.create(
                 response=response, kind=EvidenceKind.FILE, file=stored, filename=name, file_type=ext,
                 size=size, sha256=sha256, crc32=crc32, note=(note or "").strip(), uploaded_by=user,

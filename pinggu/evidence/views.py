@@ -1,5 +1,6 @@
 """The unit's workspace: its checklist, with upload, link, 说明 and 不适用 per assessment point."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -66,6 +67,8 @@ def workspace(request, pk, unit):
         "reminders": [] if enrollment.state == EnrollmentState.SUBMITTED else notices.unread_for(enrollment),
         **_context(request, enrollment), "columns": table.columns[: cp_col + 1], "rows": rows,
         "progress": progress,
+        # Files this large go through the resumable (tus) API in chunks of this size.
+        "resumable_threshold": settings.RESUMABLE_THRESHOLD_BYTES, "upload_chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
     })
 
 

@@ -19,6 +19,8 @@ from pinggu.evidence import services as evidence
 
 # Routes that take evidence files: their limit is the campaign's own file limit.
 EVIDENCE_UPLOAD_VIEWS = {"evidence:upload": "pk", "api:add_evidence": "campaign_id"}
+# The resumable upload's PATCH: one chunk of at most UPLOAD_CHUNK_BYTES (the view says the same).
+CHUNK_VIEWS = {"api:upload"}
 
 
 def _content_length(request: HttpRequest) -> int:
@@ -42,6 +44,10 @@ def _refusal(request: HttpRequest) -> tuple[int, str, str] | None:
             return None  # the view answers 404
         error = evidence.oversized_request_refusal(campaign, length)
         return (error.status, error.code, error.message) if error else None
+    if match is not None and match.view_name in CHUNK_VIEWS:
+        if length > settings.UPLOAD_CHUNK_BYTES:
+            return 413, "chunk_too_large", _("单次上传的数据块过大（上限 %(mb)d MB）。") % {"mb": settings.UPLOAD_CHUNK_BYTES // 1024 // 1024}
+        return None
     if length > settings.MAX_REQUEST_BYTES:
         return 413, "request_too_large", _("提交的内容过大（上限 %(mb)d MB），未接收。请减小文件或分批提交后重试。") % {
             "mb": settings.MAX_REQUEST_BYTES // 1024 // 1024}

@@ -1,4 +1,5 @@
-"""Leftovers of crashed processes: stale upload temp files, and evidence files that never got their row.
+"""Leftovers of crashed processes: stale upload temp files, evidence files that never got their row, and
+expired or abandoned resumable uploads (their partial files under UPLOADS_DIR).
 
 Run at the start of `pinggu serve` and `pinggu worker`, and periodically by the worker.
 """
@@ -54,9 +55,10 @@ def run_sweeps(*, periodic: bool = False) -> None:
     sweep before last (two intervals, so one late run misses nothing); the sweep at start asks about all.
     """
     from pinggu.evidence.orphans import sweep_orphans
+    from pinggu.evidence.resumable import sweep_uploads
 
     window = 2 * settings.SWEEP_INTERVAL if periodic else None
-    for sweep in (sweep_temp_files, lambda: sweep_orphans(window=window)):
+    for sweep in (sweep_temp_files, lambda: sweep_orphans(window=window), sweep_uploads):
         try:
             sweep()
         except Exception:

@@ -16,7 +16,7 @@ from django.urls import URLResolver, get_resolver
 from pinggu.accounts.models import AuditEvent, Role
 from pinggu.api import api
 from pinggu.campaigns.models import EvaluatorAssignment
-from pinggu.evidence import services
+from pinggu.evidence import resumable, services
 from pinggu.evidence.models import Evidence, Response
 from pinggu.exports.models import ExportJob
 from pinggu.oversight import reminders
@@ -142,6 +142,13 @@ ACCESS = {
     ("DELETE", "/api/v1/evidence/{evidence_id}"): UNIT_A_WRITE,
     ("POST", "/api/v1/evidence/{evidence_id}/restore"): ORG,
     ("GET", "/api/v1/audit"): ORG,
+    # Issue 11 §2: resumable (tus) uploads. Creation as the plain upload; an upload itself only for whoever created it.
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/uploads"): UNIT_A_WRITE,
+    ("OPTIONS", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/uploads"): PUBLIC,
+    ("HEAD", "/api/v1/uploads/{upload_id}"): {"sub_a"},
+    ("PATCH", "/api/v1/uploads/{upload_id}"): {"sub_a"},
+    ("DELETE", "/api/v1/uploads/{upload_id}"): {"sub_a"},
+    ("OPTIONS", "/api/v1/uploads/{upload_id}"): PUBLIC,
     ("POST", "/api/v1/campaigns/{campaign_id}/evaluators"): ORG,
     ("GET", "/api/v1/campaigns/{campaign_id}/reviews"): EXPORT,
     ("PUT", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/checkpoints/{checkpoint_code}/review"): {"org", "eva"},
@@ -250,12 +257,13 @@ def scene(world):
     batch = reminders.create_batch(world.campaign, message="请报送", unit_codes=["unit-a"], user=world.organizer)
     # The organizer's export job: no other role reads it (an evaluator's own jobs are made in the test letting it through).
     job = ExportJob.objects.create(campaign=world.campaign, kind="summary_docx", requested_by=world.organizer)
+    upload = resumable.create(world.enrollment(world.a), "C01", user=world.sub_a, length=len(PDF), metadata={"filename": "续传.pdf"})
     users = {"org": world.organizer, "eva": world.evaluator, "eva_b": eva_b, "boss": world.viewer,
              "sub_a": world.sub_a, "sub_b": world.sub_b}
     values = {"pk": world.campaign.pk, "campaign_id": world.campaign.pk, "unit": "unit-a", "unit_code": "unit-a",
               "checkpoint_code": "C01", "evidence_id": evidence.pk, "batch": batch.pk, "batch_id": batch.pk,
               "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx",
-              "objection": 1, "objection_id": 1, "job": job.pk, "job_id": job.pk}
+              "objection": 1, "objection_id": 1, "job": job.pk, "job_id": job.pk, "upload_id": upload.pk}
     return world, users, values
 
 
