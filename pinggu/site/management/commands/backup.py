@@ -6,6 +6,7 @@ from pinggu.site import backup
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # nothing here needs the URL configuration and its imports (a minute on a busy machine)
     help = ("备份数据库和全部存储文件到目录 DIR：数据库快照（SQLite 在线备份 / PostgreSQL pg_dump）、"
             "快照所引用的每个文件（按内容去重，多次备份共用 DIR/objects）和带 SHA-256 的清单；运行中的服务无需停止")
 

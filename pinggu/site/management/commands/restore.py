@@ -6,6 +6,7 @@ from pinggu.site import backup as backups
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # nothing here needs the URL configuration and its imports (a minute on a busy machine)
     help = ("把 `pinggu backup` 写入 DIR 的备份（默认最新一次）恢复到一个全新的空实例：数据库和全部文件，逐个核对 SHA-256；"
             f"目标实例已有用户、评估任务或文件时拒绝恢复（退出码 {backups.EXIT_NOT_EMPTY}）")
 
