@@ -73,6 +73,15 @@ class Target:
         with sqlite3.connect(self.data_dir / "pinggu.sqlite3") as conn:
             return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
 
+    def empty(self) -> bool:
+        """No table at all: nothing was restored."""
+        if self.pg_url:
+            import psycopg
+
+            with psycopg.connect(self.pg_url) as conn:
+                return conn.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+        return no_tables(self.data_dir / "pinggu.sqlite3")
+
     def evidence_hashes(self) -> set[str]:
         query = "SELECT sha256 FROM evidence_evidence WHERE file <> ''"
         if self.pg_url:
@@ -215,17 +224,17 @@ def test_restore_refuses_a_non_empty_instance(world, tmp_path):
         assert no_tables(target.data_dir / "pinggu.sqlite3")
 
 
-def test_a_damaged_backup_is_refused_before_anything_is_restored(world, tmp_path):
+def test_a_damaged_backup_is_refused_before_anything_is_restored(world, tmp_path, fresh_pg):
     services.add_file(world.enrollment(world.a), "C01", upload_file("C01.pdf", pdf("x")), user=world.sub_a)
     directory = tmp_path / "backups"
     result = backup.backup(directory)
     entry = backup.load_manifest(result.path)["objects"][0]
     damaged = directory / "objects" / entry["sha256"][:2] / entry["sha256"]
     damaged.write_bytes(b"not the original")
-    target = Target(tmp_path)
+    target = Target(tmp_path, pg_url=fresh_pg() if fresh_pg else None)
     refused = target.run("restore", str(directory))
     assert refused.returncode == 1 and "已损坏" in refused.stderr
-    assert no_tables(target.data_dir / "pinggu.sqlite3")
+    assert target.empty()
     manifest = result.path / "manifest.json"
     manifest.write_text(manifest.read_text() + " ")  # still valid JSON, but not the bytes that were hashed
     with pytest.raises(CommandError, match="清单已损坏"):
