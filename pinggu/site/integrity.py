@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
-from django.db import models
+from django.db import connection, models
 
 from pinggu import storage as stored
 from pinggu.accounts.audit import record
@@ -68,6 +68,12 @@ def _sha256(storage: Storage, key: str) -> tuple[int, str]:
 
 def _named(key: str) -> bool:
     return any(model._default_manager.filter(**{f.name: key}).exists() for model, f in _file_fields())
+
+
+def migrated() -> bool:
+    """Whether the tables the check reads exist (a new instance before `pinggu migrate` has nothing to check)."""
+    tables = set(connection.introspection.table_names())
+    return all(model._meta.db_table in tables for model, _f in _file_fields())
 
 
 def check(*, repair: bool = False) -> Report:

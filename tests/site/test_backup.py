@@ -252,3 +252,41 @@ def test_missing_pg_dump_is_said_clearly(settings):
         os.environ["PATH"] = os_path
     assert "postgresql-client" in str(raised.value)
 
+
+
+def test_a_bundle_replaced_while_the_backup_runs_is_dropped_on_restore(world, tmp_path, monkeypatch, fresh_pg):
+    """Prebuilt bundles are the one kind of object that may go between the snapshot and the copy (a newer build
+    replaces them); the backup says so instead of failing, and the restore drops the row so it is built again."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from pinggu.exports.models import Bundle, BundleStatus
+
+    services.add_file(world.enrollment(world.a), "C01", upload_file("C01.pdf", pdf("kept")), user=world.sub_a)
+    old = Bundle.objects.create(campaign=world.campaign, signature="old", status=BundleStatus.READY, size=3)
+    old.file.name = default_storage.save(f"bundles/{world.campaign.pk}/old.zip", ContentFile(b"zip"))
+    old.save()
+    snapshot = backup._take_snapshot
+
+    def snapshot_then_rebuild(target):
+        taken = snapshot(target)
+        default_storage.delete(old.file.name)  # what exports.prebuilt.build does to the copy it replaces
+        Bundle.objects.filter(pk=old.pk).delete()
+        return taken
+
+    monkeypatch.setattr(backup, "_take_snapshot", snapshot_then_rebuild)
+    result = backup.backup(tmp_path / "backups")
+    assert result.stats.problems == [] and result.vanished == [old.file.name] and result.objects == 1
+    target = Target(tmp_path, pg_url=fresh_pg() if fresh_pg else None)
+    restored = target.run("restore", str(tmp_path / "backups"))
+    assert restored.returncode == 0, restored.stderr
+    assert target.row_counts(["exports_bundle"]) == {"exports_bundle": 0}
+    checked = target.run("check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_check_on_a_new_instance_before_migrate(tmp_path):
+    target = Target(tmp_path)
+    checked = target.run("check")
+    assert checked.returncode == 0, checked.stderr
+    assert "跳过存储核对" in checked.stdout

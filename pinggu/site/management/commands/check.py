@@ -20,6 +20,9 @@ class Command(SystemCheckCommand):
         super().handle(*app_labels, **options)
         if app_labels or options.get("tags") or options.get("deploy") or options.get("list_tags"):
             return  # asked for particular system checks only
+        if not integrity.migrated():
+            self.stdout.write("数据库尚未迁移（pinggu migrate），跳过存储核对")
+            return
         report = integrity.check(repair=repair)
         write = self.stdout.write
         write(f"已核对 {report.rows} 条文件记录")
