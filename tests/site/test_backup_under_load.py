@@ -1,7 +1,7 @@
 """Issue 11 §4 acceptance: `pinggu backup` while a real `pinggu serve` takes uploads, then a restore into a fresh instance.
 
 Everything runs as separate processes (the server, the backup, the restore, the check), as in production.
-On the PostgreSQL run the instance and the restore each get a new database on the same server.
+On the PostgreSQL run the instance and the restore each get a new database on the same server; on S3 each its own bucket.
 """
 
 import hashlib
@@ -58,13 +58,28 @@ print(campaign.pk)
 """
 
 
-def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+def _env(data_dir: Path, database_url: str | None, s3: str | None = None) -> dict[str, str]:
     env = {**os.environ, "PINGGU_DATA_DIR": str(data_dir)}
     for name in ("PINGGU_DATABASE_URL", "PINGGU_STORAGE", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
     if database_url:
         env["PINGGU_DATABASE_URL"] = database_url
+    if s3:
+        # Each instance its own new bucket, created by `pinggu migrate` or by the restore.
+        env.update({"PINGGU_STORAGE": "s3", "PINGGU_S3_ENDPOINT_URL": s3, "PINGGU_S3_BUCKET": f"pinggu-load-{uuid.uuid4().hex[:8]}",
+                    "PINGGU_S3_ACCESS_KEY": "testing", "PINGGU_S3_SECRET_KEY": "testing", "PINGGU_S3_REGION": "us-east-1"})
     return env
+
+
+def _reader(data_dir: Path, env: dict[str, str]):
+    """The stored bytes of a key in this instance's storage, read from outside Pinggu."""
+    if env.get("PINGGU_STORAGE") != "s3":
+        return lambda key: (data_dir / "files" / key).read_bytes()
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=env["PINGGU_S3_ENDPOINT_URL"], aws_access_key_id="testing",
+                          aws_secret_access_key="testing", region_name="us-east-1")
+    return lambda key: client.get_object(Bucket=env["PINGGU_S3_BUCKET"], Key=key)["Body"].read()
 
 
 def _run(env, *args, timeout=120):
@@ -134,11 +149,13 @@ def _evidence(data_dir: Path, database_url: str | None) -> dict[str, str]:
         return dict(conn.execute(query).fetchall())
 
 
-def test_backup_while_uploads_arrive_restores_a_consistent_instance(databases):
+@pytest.mark.parametrize("storage", ["local", "s3"])
+def test_backup_while_uploads_arrive_restores_a_consistent_instance(databases, storage, request):
     root = Path(tempfile.mkdtemp(prefix="pinggu-backup-load-"))
     source_db, target_db = databases(), databases()
     source, target = root / "source", root / "target"
-    env = _env(source, source_db)
+    s3 = request.getfixturevalue("s3_server") if storage == "s3" else None
+    env, target_env = _env(source, source_db, s3), _env(target, target_db, s3)
     server = None
     log = open(root / "serve.log", "wb")
     try:
@@ -203,17 +220,19 @@ def test_backup_while_uploads_arrive_restores_a_consistent_instance(databases):
         backed_up = manifest["row_counts"]["evidence_evidence"]
         assert len(before) <= backed_up <= during
 
-        restored = _run(_env(target, target_db), "restore", str(root / "backups"))
+        restored = _run(target_env, "restore", str(root / "backups"))
         assert restored.returncode == 0, restored.stdout + restored.stderr
         assert _row_counts(target, target_db, manifest["row_counts"]) == manifest["row_counts"]
         rows = _evidence(target, target_db)
         assert len(rows) == backed_up and before <= set(rows)  # everything answered before the backup began
         assert {e["sha256"] for e in manifest["objects"]} == set(rows)
+        read = _reader(target, target_env)
         for entry in manifest["objects"]:
-            assert hashlib.sha256((target / "files" / entry["key"]).read_bytes()).hexdigest() == entry["sha256"]
+            assert hashlib.sha256(read(entry["key"])).hexdigest() == entry["sha256"]
         for digest, key in rows.items():
-            assert hashlib.sha256((target / "files" / key).read_bytes()).hexdigest() == digest
-        checked = _run(_env(target, target_db), "check")
+            assert hashlib.sha256(read(key)).hexdigest() == digest
+        assert manifest["storage"] == storage
+        checked = _run(target_env, "check")
         assert checked.returncode == 0, checked.stdout + checked.stderr
     finally:
         if server is not None and server.poll() is None:
