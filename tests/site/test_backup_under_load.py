@@ -163,7 +163,7 @@ def test_backup_while_uploads_arrive_restores_a_consistent_instance(databases, s
         assert seeded.returncode == 0, seeded.stderr
         campaign = int(seeded.stdout.split()[-1])
         port = free_port()
-        server = subprocess.Popen([*PINGGU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-worker"],
+        server = subprocess.Popen([*PINGGU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-worker"],
                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}/api/v1"
         deadline = time.monotonic() + 120  # gunicorn's workers import everything: slow on a busy machine
@@ -232,8 +232,6 @@ def test_backup_while_uploads_arrive_restores_a_consistent_instance(databases, s
         for digest, key in rows.items():
             assert hashlib.sha256(read(key)).hexdigest() == digest
         assert manifest["storage"] == storage
-        checked = _run(target_env, "check")
-        assert checked.returncode == 0, checked.stdout + checked.stderr
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, 15)
