@@ -343,6 +343,8 @@ def backup(directory: Path, out: TextIO | None = None) -> BackupResult:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BackupError(f"另一个备份正在写入 {directory}，请等它结束后再试") from None
+        # Holding the lock: whatever is in tmp/ was left by a backup that was killed.
+        shutil.rmtree(objects / "tmp", ignore_errors=True)
         now = datetime.now(UTC)
         stamp = now.strftime("%Y%m%dT%H%M%S.%fZ")
         work = directory / f".{stamp}.partial"
@@ -382,6 +384,7 @@ def backup(directory: Path, out: TextIO | None = None) -> BackupResult:
             digest = _write_json(work / MANIFEST, manifest)
             (work / f"{MANIFEST}.sha256").write_text(f"{digest}  {MANIFEST}\n", encoding="utf-8")
             final = directory / stamp
+            os.sync()  # the objects and the dump on disk before the backup is named complete
             os.replace(work, final)
             _fsync_dir(directory)
         finally:

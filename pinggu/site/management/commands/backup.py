@@ -18,6 +18,8 @@ class Command(BaseCommand):
             result = backup.backup(Path(directory), out=self.stdout)
         except backup.BackupError as exc:
             raise CommandError(str(exc), returncode=exc.returncode) from exc
+        except OSError as exc:  # the backup directory's disk: full, read-only, gone
+            raise CommandError(f"备份失败：{exc}") from exc
         if result.stats.problems:
             for problem in result.stats.problems:
                 self.stderr.write(problem)

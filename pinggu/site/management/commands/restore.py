@@ -19,6 +19,8 @@ class Command(BaseCommand):
             result = backups.restore(Path(directory), backup, out=self.stdout)
         except backups.BackupError as exc:
             raise CommandError(str(exc), returncode=exc.returncode) from exc
+        except OSError as exc:  # the backup directory or the data directory: unreadable, full
+            raise CommandError(f"恢复失败：{exc}") from exc
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(problem)
