@@ -47,8 +47,9 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 OBJECTS = "objects"
 CHUNK = 1024 * 1024
-# Objects that may be removed while a backup runs (a newer bundle replaces an old one) and can be built again.
-REBUILDABLE = {"exports.bundle"}
+# Objects that may be removed while a backup runs (a newer build replaces an old one) and can be built again:
+# prebuilt bundles and background result exports.
+REBUILDABLE = {"exports.bundle", "exports.exportjob"}
 _STAMP = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 # Refusal to restore over data: its own exit code, so a script can tell it from a broken backup.
 EXIT_NOT_EMPTY = 3

@@ -23,8 +23,8 @@ from pinggu.evidence.orphans import stored_objects
 
 log = logging.getLogger(__name__)
 
-# The prefixes Pinggu stores row-backed objects under (evidence uploads, prebuilt bundles).
-PREFIXES = ("evidence/", "bundles/")
+# The prefixes Pinggu stores row-backed objects under (evidence uploads, prebuilt bundles, background exports).
+PREFIXES = ("evidence/", "bundles/", "exports/")
 
 
 @dataclass
