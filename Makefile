@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BIND ?= 127.0.0.1:8000
 DEMO_PASSWORD ?= Pinggu@2020demo
 
-.PHONY: install run check test lock clean messages
+.PHONY: install run check test lock clean messages wheelhouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,5 +43,24 @@ messages:  ## after changing texts: refresh the English catalog, then translate 
 lock: install
 	$(BIN)/pip freeze --exclude-editable | grep -v '^pinggu' > requirements.lock
 
+# For an intranet machine without internet (docs/deployment.md): on a connected machine of the same architecture and
+# Python version, every runtime dependency at its version in requirements.lock plus Pinggu's own wheel, the offline
+# installer, deploy/ and the deployment docs, in wheelhouse/ and one tarball. WHEELHOUSE_EXTRAS=test adds the tests' deps.
+# Check it with scripts/wheelhouse-smoke.sh wheelhouse (installs with --no-index into a fresh virtualenv and runs it).
+WHEELHOUSE ?= wheelhouse
+WHEELHOUSE_EXTRAS ?=
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+wheelhouse: $(BIN)/python
+	rm -rf $(WHEELHOUSE) build pinggu-wheelhouse-$(VERSION).tar.gz  # a stale build/ would put deleted files in the wheel
+	$(BIN)/pip wheel --no-deps --wheel-dir $(WHEELHOUSE) .
+	$(BIN)/pip wheel --wheel-dir $(WHEELHOUSE) -c requirements.lock \
+		"$$(ls $(WHEELHOUSE)/pinggu-$(VERSION)-*.whl)$(if $(WHEELHOUSE_EXTRAS),[$(WHEELHOUSE_EXTRAS)])"
+	cp scripts/install-offline.sh $(WHEELHOUSE)/install.sh
+	cp -R deploy $(WHEELHOUSE)/deploy
+	mkdir -p $(WHEELHOUSE)/docs && cp docs/部署.md docs/deployment.md docs/operations.md $(WHEELHOUSE)/docs/
+	cd $(WHEELHOUSE) && sha256sum *.whl > SHA256SUMS
+	tar -czf pinggu-wheelhouse-$(VERSION).tar.gz $(WHEELHOUSE)
+	@echo "$(WHEELHOUSE)/ and pinggu-wheelhouse-$(VERSION).tar.gz: copy to the intranet machine, then sh $(WHEELHOUSE)/install.sh /opt/pinggu/venv"
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis $(WHEELHOUSE) build

@@ -16,6 +16,7 @@ from pinggu.campaigns.api import units_router
 from pinggu.errors import FORBIDDEN, NOT_FOUND, DomainError, error_json, refusal_json, unexpected_api_error
 from pinggu.evidence.api import evidence_router
 from pinggu.evidence.api import router as campaign_evidence_router
+from pinggu.exports.api import jobs_router as export_jobs_router
 from pinggu.exports.api import router as oversight_router
 from pinggu.frameworks.api import router as frameworks_router
 from pinggu.reviews.api import router as reviews_router
@@ -41,6 +42,7 @@ api.add_router("/campaigns", oversight_router)
 api.add_router("/campaigns", reviews_router)
 api.add_router("/campaigns", results_router)
 api.add_router("/objections", objections_router)
+api.add_router("/export", export_jobs_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/audit", audit_router)
 

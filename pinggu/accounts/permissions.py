@@ -180,3 +180,9 @@ def can_view_results(user, enrollment, published=False):
 def can_build_bundles(user):
     """Pre-building the evidence bundles (a heavy job for the server): the organizer."""
     return is_organizer(user)
+
+
+def can_read_export_job(user, requested_by_id):
+    """A background result export (its progress and its file) holds the units its requester may see: the
+    requester, or an organizer (who sees every unit anyway). Starting one is `can_export`."""
+    return can_export(user) and (user.pk == requested_by_id or is_organizer(user))

@@ -260,17 +260,24 @@ def add_file(
     return evidence, True
 
 
+def clean_url(url: str, *, max_length: int = 2000) -> str:
+    """The one rule for a web address a person gives as material (evidence, objections, rectification):
+    http(s) only, so no javascript: or data: address ever becomes a link on a page."""
+    url = (url or "").strip()
+    if url and "://" not in url and "." in url.split("/", 1)[0]:
+        url = "http://" + url  # a pasted address like www.example.gov.cn/zwgk/
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > max_length or any(c.isspace() for c in url):
+        raise EvidenceError(_("网址无效：请填写以 http:// 或 https:// 开头的完整网址。"), code="invalid_url")
+    return url
+
+
 def add_link(
     enrollment: Enrollment, checkpoint_code: str, url: str, *, user: User, note: str = "", request: HttpRequest | None = None,
 ) -> tuple[Evidence, bool]:
     ensure_can_edit(user, enrollment, checkpoint_code)
     checkpoint = _checkpoint(enrollment, checkpoint_code)
-    url = (url or "").strip()
-    if url and "://" not in url and "." in url.split("/", 1)[0]:
-        url = "http://" + url  # a pasted address like www.example.gov.cn/zwgk/
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000 or any(c.isspace() for c in url):
-        raise EvidenceError(_("网址无效：请填写以 http:// 或 https:// 开头的完整网址。"), code="invalid_url")
+    url = clean_url(url)
     with transaction.atomic():
         locked = _lock_writable(enrollment, checkpoint_code)
         response = _response_for_update(enrollment, checkpoint)

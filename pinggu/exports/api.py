@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Literal, Optional
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -12,10 +12,11 @@ from pinggu.errors import DomainError
 from pinggu.oversight import progress, reminders
 from pinggu.textlimits import max_length
 
-from . import downloads
+from . import downloads, jobs
 from .downloads import DOCX, XLSX
 
 router = Router(tags=["oversight"])
+jobs_router = Router(tags=["oversight"])
 
 
 def _campaign(request, campaign_id):
@@ -87,6 +88,59 @@ def export_report(request, campaign_id: Id, unit_code: UnitCode):
     if enrollment is None:
         raise DomainError(_("找不到该单位的评估报告。"), code="not_found", status=404)
     return downloads.report_response(request, enrollment)
+
+
+class ExportJobIn(Schema):
+    kind: Literal["reports_zip", "summary_docx", "scores_xlsx"]
+
+
+class ExportJobOut(Schema):
+    id: int
+    campaign_id: int
+    kind: str
+    state: Literal["queued", "running", "ready", "failed"]
+    done: int
+    total: int
+    created_at: str
+    finished_at: Optional[str]
+    message: Optional[str] = Field(None, description="生成失败时给使用者的说明")
+    file: Optional[str] = Field(None, description="生成完成后下载文件的地址")
+    filename: Optional[str]
+    size: Optional[int]
+
+
+@router.post("/{int:campaign_id}/export/jobs", response=responses({202: ExportJobOut}, 404),
+             summary="在后台生成评估结果文件（reports_zip、summary_docx、scores_xlsx），返回进度；内容未变时沿用已生成的文件")
+@api_require(permissions.can_export)
+def start_export_job(request, campaign_id: Id, body: ExportJobIn):
+    job, _reused = jobs.start(_campaign(request, campaign_id), body.kind, user=request.auth, request=request)
+    job.refresh_from_db()
+    return Status(202, jobs.as_api(job))
+
+
+def _job(request, job_id):
+    job = jobs.find(request.auth, job_id)
+    if job is None:
+        raise DomainError(_("找不到该导出任务。"), code="not_found", status=404)
+    return job
+
+
+@jobs_router.get("/jobs/{int:job_id}", response=responses({200: ExportJobOut}, 404), summary="后台导出的进度")
+@api_require(permissions.can_export)
+def export_job(request, job_id: Id):
+    return jobs.as_api(_job(request, job_id))
+
+
+_ANY_JOB_FILE = {"responses": {200: {"content": {
+    media: file_download(media)["responses"][200]["content"][media] for media in sorted({DOCX, XLSX, "application/zip"})
+}}}}
+
+
+@jobs_router.get("/jobs/{int:job_id}/file", response=responses({200: None}, 404, 409), openapi_extra=_ANY_JOB_FILE,
+                 summary="下载后台导出生成的文件（409 not_ready：还没有生成好）")
+@api_require(permissions.can_export)
+def export_job_file(request, job_id: Id):
+    return jobs.file_response(request, _job(request, job_id))
 
 
 class ReminderIn(Schema):

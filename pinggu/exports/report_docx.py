@@ -92,12 +92,16 @@ def report_filename(results: CampaignResults, unit: UnitResult) -> str:
     return windows_safe(f"{unit.unit_code}-{unit.unit_name}-评估报告") + ".docx"
 
 
-def build_zip(results: CampaignResults, *, progress=None) -> bytes:
-    """Every unit's report in one ZIP; `progress(done, total)` after each."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+def write_zip(results: CampaignResults, out, *, progress=None) -> None:
+    """Every unit's report into the ZIP file `out`; `progress(done, total)` after each."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for n, unit in enumerate(results.units, 1):
             archive.writestr(report_filename(results, unit), build(results, unit, show_rank=True))
             if progress:
                 progress(n, len(results.units))
+
+
+def build_zip(results: CampaignResults, *, progress=None) -> bytes:
+    buffer = io.BytesIO()
+    write_zip(results, buffer, progress=progress)
     return buffer.getvalue()

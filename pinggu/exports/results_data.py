@@ -10,7 +10,7 @@ from typing import Any
 from pinggu.campaigns.models import Campaign, CampaignState
 from pinggu.frameworks.services import to_dict
 from pinggu.reviews import selectors
-from pinggu.reviews.models import Results, Review
+from pinggu.reviews.models import Rectification, Results, Review
 from pinggu.reviews.scoring import point_max
 
 
@@ -28,6 +28,15 @@ class Point:
     @property
     def lost(self) -> bool:
         return self.score is not None and self.max is not None and self.score < self.max
+
+
+@dataclass
+class Rectified:
+    """The unit's 整改 of a point that lost score."""
+
+    measures: str
+    done: bool
+    done_at: Any  # a datetime, or None
 
 
 @dataclass
@@ -59,6 +68,15 @@ class UnitResult:
     indicators: list[Indicator]
     evaluators: list[str]
     reviewed_on: Any  # the date of the last review, or None
+    rectifications: dict[str, Rectified] = field(default_factory=dict)  # by point code
+
+    @property
+    def rectification_rate(self) -> float | None:
+        """Rectified lost points ÷ lost points (None when nothing was lost), as `GET …/rectification` counts."""
+        lost = self.lost_points
+        if not lost:
+            return None
+        return round(sum(1 for p in lost if (r := self.rectifications.get(p.code)) and r.done) / len(lost), 4)
 
     @property
     def lost_points(self) -> list[Point]:
@@ -129,6 +147,10 @@ def gather(campaign: Campaign, user=None, unit_codes: list[str] | None = None) -
             evaluators[enrollment_id].add(name or username)
         if enrollment_id not in last or updated > last[enrollment_id]:
             last[enrollment_id] = updated
+    rectified: dict[int, dict[str, Rectified]] = defaultdict(dict)
+    for enrollment_id, code, measures, done, done_at in Rectification.objects.filter(enrollment__in=chosen).values_list(
+            "enrollment_id", "checkpoint__code", "measures", "done", "done_at"):
+        rectified[enrollment_id][code] = Rectified(measures, done, done_at)
     results = Results.objects.filter(campaign=campaign).first()
     published = campaign.state == CampaignState.PUBLISHED
     units = []
@@ -152,7 +174,7 @@ def gather(campaign: Campaign, user=None, unit_codes: list[str] | None = None) -
             kind_name=e.unit.kind.name, framework_id=e.framework_id, reviewed=row["reviewed"], points=row["points"],
             total=row["total"], base=row["base"], bonus=row["bonus"], grade=row["grade"], vetoed=row["vetoed"],
             rank=row["rank"], indicators=list(indicators.values()), evaluators=sorted(evaluators.get(e.pk, ())),
-            reviewed_on=last.get(e.pk),
+            reviewed_on=last.get(e.pk), rectifications=rectified.get(e.pk, {}),
         ))
     return CampaignResults(campaign=campaign, published=published, ranking_published=bool(results and results.ranking_published),
                            published_at=results.published_at if results else None, units=units,

@@ -1,8 +1,8 @@
 """The result exports (issue 10 §6): scores.xlsx, a unit's report, all reports as a ZIP, the campaign summary.
 
 The same functions answer the web links and /api/v1; every export is audited. Documents are Chinese whatever
-the page's language. They are built synchronously: at the size of a campaign (a few hundred units) the ZIP of
-reports takes seconds, not minutes.
+the page's language. These links build the file within the request; the results pages start the long ones (the
+reports ZIP, the summary) as background jobs with progress instead (exports.jobs, job_views).
 """
 
 from django.contrib.auth.decorators import login_required

@@ -38,7 +38,19 @@ def indicator_rows(results: CampaignResults) -> list[tuple[str, float, float]]:
     return [(label, sum(values) / len(values), tops[label]) for label, values in sums.items()]
 
 
-def build(results: CampaignResults) -> bytes:
+STEPS = 5  # the overview, the two charts, the rankings, the deductions
+
+
+def build(results: CampaignResults, *, progress=None) -> bytes:
+    """`progress(done, STEPS)` after each of the five parts (the charts take the time)."""
+    step = 0
+
+    def advance():
+        nonlocal step
+        step += 1
+        if progress:
+            progress(step, STEPS)
+
     campaign = results.campaign
     document = gongwen.new_document(title=f"{campaign.title}评估结果汇总", author=campaign.issuer)
     gongwen.title(document, f"{campaign.title}评估结果汇总")
@@ -57,8 +69,10 @@ def build(results: CampaignResults) -> bytes:
         if vetoed:
             text += f"，单项否决 {vetoed} 家"
     gongwen.body(document, text + "。")
+    advance()
     gongwen.heading1(document, "二、得分分布")
     _picture(document, charts.distribution(totals))
+    advance()
     rows = indicator_rows(results)
     gongwen.heading1(document, "三、各指标平均得分")
     if rows:
@@ -66,6 +80,7 @@ def build(results: CampaignResults) -> bytes:
         gongwen.simple_table(document, ["一级指标", "平均得分", "满分", "得分率"],
                              [[label, f"{avg:.2f}", f"{top:g}", f"{avg / top * 100:.1f}%" if top else "—"]
                               for label, avg, top in rows], wide=0, align_left=(0,))
+    advance()
     gongwen.heading1(document, "四、排名情况")
     for kind_name, units in results.by_kind().items():
         gongwen.heading2(document, f"{kind_name}（{len(units)} 家）")
@@ -73,6 +88,7 @@ def build(results: CampaignResults) -> bytes:
                              [[u.rank if u.rank is not None else "—", u.unit_name,
                                f"{u.total:.2f}" if u.total is not None else "未完成", (u.grade or "—") + ("（否决）" if u.vetoed else "")]
                               for u in units], wide=1, align_left=(1,))
+    advance()
     gongwen.heading1(document, "五、主要失分问题")
     frequent = results.frequent_deductions()
     if frequent:
@@ -80,6 +96,7 @@ def build(results: CampaignResults) -> bytes:
                              wide=1, align_left=(1,))
     else:
         gongwen.body(document, "本次评估暂无失分项。")
+    advance()
     day = results.published_at or timezone.now()
     gongwen.signature(document, campaign.issuer, timezone.localtime(day).date())
     return gongwen.to_bytes(document)

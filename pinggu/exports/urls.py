@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import results_views, views
+from . import job_views, results_views, views
 
 app_name = "exports"
 urlpatterns = [
@@ -12,5 +12,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/export/scores.xlsx", results_views.scores_export, name="scores"),
     path("campaigns/<int:pk>/export/reports.zip", results_views.reports_export, name="reports"),
     path("campaigns/<int:pk>/export/summary.docx", results_views.summary_export, name="summary"),
+    path("campaigns/<int:pk>/export/jobs/", job_views.job_start, name="job_start"),
+    path("campaigns/<int:pk>/export/jobs/<int:job>/", job_views.job_status, name="job"),
+    path("campaigns/<int:pk>/export/jobs/<int:job>/file", job_views.job_file, name="job_file"),
     path("campaigns/<int:pk>/units/<slug:unit>/report.docx", results_views.report_export, name="report"),
 ]

@@ -14,7 +14,7 @@ register_actions({"objection": _("提出异议"), "objection_upheld": _("采纳�
 
 register_fields(
     {"checkpoint": _("考核点"), "stage": _("阶段"), "verdict": _("结论"), "score": _("得分"),
-     "previous_score": _("原得分"), "deductions": _("扣分"), "ranking": _("公布排名"), "forced": _("强制发布"),
+     "previous_score": _("原得分"), "previous_reason": _("原失分原因"), "deductions": _("扣分"), "ranking": _("公布排名"), "forced": _("强制发布"),
      "reply": _("答复"), "done": _("已完成"), "measures": _("整改措施"),
      "round": _("轮次"), "checkpoints": _("考核点"), "due": _("补充截止时间")},
     values={"stage": dict(Stage.choices), "verdict": dict(Verdict.choices)},

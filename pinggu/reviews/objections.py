@@ -17,6 +17,7 @@ from pinggu.accounts import permissions
 from pinggu.accounts.audit import record
 from pinggu.accounts.models import User
 from pinggu.campaigns.models import Campaign, Enrollment
+from pinggu.evidence.services import clean_url
 from pinggu.frameworks.models import Checkpoint
 
 from . import scoring
@@ -71,7 +72,8 @@ def raise_objection(enrollment: Enrollment, checkpoint_code: str, *, user: User,
     if Objection.objects.filter(enrollment=enrollment, checkpoint=checkpoint, state=ObjectionState.PENDING).exists():
         raise ReviewError(_("该考核点已有待答复的异议。"), code="objection_pending", status=409)
     objection = Objection.objects.create(enrollment=enrollment, checkpoint=checkpoint, reason=reason.strip()[:2000],
-                                         url=(url or "").strip()[:1000], created_by=user)
+                                         url=clean_url(url, max_length=1000) if (url or "").strip() else "",
+                                         created_by=user)
     record("objection", actor=user, request=request, obj=objection, campaign=campaign, unit=enrollment.unit,
            checkpoint=checkpoint.code, reason=objection.reason)
     return objection
@@ -102,6 +104,7 @@ def answer_objection(objection: Objection, *, user: User, decision: str, reply: 
     enrollment, checkpoint = objection.enrollment, objection.checkpoint
     review = counting_review(enrollment, checkpoint)
     objection.previous_score = None if review is None else review.score
+    previous_reason: str | None = None
     if decision == ObjectionState.UPHELD:
         deductions = list(deductions)
         if review is None or ((score is None or score == "") and not deductions):
@@ -111,8 +114,12 @@ def answer_objection(objection: Objection, *, user: User, decision: str, reply: 
         maximum = scoring.point_max(point, mode)
         judged = scoring.judge(point, mode, verdict=scoring.PARTIAL, score=score,
                                deductions=_deductions_in(deductions), reason=review.reason or reply)
+        previous_reason = review.reason
         if judged.score == maximum:
             judged = scoring.Judgement(Verdict.PASS, judged.score, maximum, judged.deductions)
+            # Nothing is lost any more: a 失分原因 would tell the unit (and its report) of a loss it no longer
+            # has. The old words stay in the audit event.
+            review.reason = ""
         review.verdict, review.score, review.updated_at = judged.verdict, judged.score, timezone.now()
         if not review.reason and judged.score is not None and judged.score < maximum:
             review.reason = reply[:2000]
@@ -131,7 +138,8 @@ def answer_objection(objection: Objection, *, user: User, decision: str, reply: 
            unit=enrollment.unit, checkpoint=checkpoint.code, reply=objection.reply,
            previous_score=None if objection.previous_score is None else str(rounded(objection.previous_score)),
            score=None if objection.new_score is None else str(rounded(objection.new_score)),
-           stage=Stage.SECOND if review is not None and review.stage == Stage.SECOND else Stage.FIRST)
+           stage=Stage.SECOND if review is not None and review.stage == Stage.SECOND else Stage.FIRST,
+           **({} if review is None or previous_reason in (None, review.reason) else {"previous_reason": previous_reason}))
     return objection
 
 

@@ -16,6 +16,7 @@ from pinggu.accounts.audit import record
 from pinggu.accounts.models import User
 from pinggu.campaigns.models import Campaign, Enrollment
 from pinggu.campaigns.visibility import enrollments_visible_to
+from pinggu.evidence.services import clean_url
 
 from . import scoring
 from .models import Rectification, RectificationNotice
@@ -54,7 +55,8 @@ def record_rectification(enrollment: Enrollment, checkpoint_code: str, *, user: 
     checkpoint = enrollment.framework.checkpoints.get(code=checkpoint_code)
     row, created = Rectification.objects.select_for_update().get_or_create(enrollment=enrollment, checkpoint=checkpoint)
     now = timezone.now()
-    row.measures, row.url, row.updated_at, row.updated_by = measures[:2000], (url or row.url)[:1000], now, user
+    url = clean_url(url, max_length=1000) if (url or "").strip() else row.url
+    row.measures, row.url, row.updated_at, row.updated_by = measures[:2000], url, now, user
     if done and not row.done:
         row.done_at = now
     if not done:

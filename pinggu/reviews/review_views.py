@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 from pinggu.accounts import permissions
 from pinggu.accounts.decorators import require
 from pinggu.campaigns import lookups
-from pinggu.campaigns.models import CampaignState, EnrollmentState, EvaluatorAssignment
-from pinggu.campaigns.visibility import campaigns_visible_to
+from pinggu.campaigns.models import EnrollmentState, EvaluatorAssignment
 from pinggu.errors import DomainError
 from pinggu.evidence import filetypes
 from pinggu.evidence.services import checklist
 from pinggu.frameworks.tree import PointNode
+from pinggu.units.models import UnitKind
 
 from . import returns, selectors, services
 from .models import ReasonPhrase, Stage, Verdict
@@ -39,8 +39,8 @@ def _campaign(request, pk):
 
 @require(permissions.can_use_review_queue)
 def mine(request):
-    """The navbar's 评估队列: the queue of the newest campaign the user evaluates that is past its draft."""
-    campaign = (campaigns_visible_to(request.user).exclude(state=CampaignState.DRAFT).order_by("-pk").first())
+    """The navbar's 评估队列: the queue of the campaign where the user's review work is."""
+    campaign = selectors.current_review_campaign(request.user)
     if campaign is None:
         return render(request, "reviews/queue.html", {"campaign": None, "units": []})
     return redirect("reviews:queue", campaign.pk)
@@ -50,7 +50,10 @@ def mine(request):
 def queue(request, pk):
     campaign = _campaign(request, pk)
     units = selectors.review_queue(campaign, request.user)["units"]
-    kinds = sorted({row["kind"] for row in units})
+    names = dict(UnitKind.objects.filter(code__in={row["kind"] for row in units}).values_list("code", "name"))
+    for row in units:
+        row["kind_name"] = names.get(row["kind"], row["kind"])
+    kinds = sorted({(row["kind"], row["kind_name"]) for row in units})
     kind, status, q = request.GET.get("kind", ""), request.GET.get("status", ""), request.GET.get("q", "").strip()
     if kind:
         units = [row for row in units if row["kind"] == kind]

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Prefetch
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 
 from pinggu.campaigns.models import Campaign, CampaignState, Enrollment
-from pinggu.campaigns.visibility import enrollments_visible_to
+from pinggu.campaigns.visibility import campaigns_visible_to, enrollments_visible_to
 from pinggu.frameworks.services import to_dict
 
 from . import scoring
@@ -135,3 +135,14 @@ def stages_of(enrollment: Enrollment) -> dict[str, dict[str, Review]]:
     return out
 
 
+# Where an evaluator's work is: under review first, then closed (about to be reviewed), then still collecting;
+# a published campaign (objections aside) last. Among equals the newest.
+_WORK_ORDER = [CampaignState.REVIEWING, CampaignState.CLOSED, CampaignState.OPEN, CampaignState.PUBLISHED]
+
+
+def current_review_campaign(user: AbstractBaseUser) -> Campaign | None:
+    """The campaign the navbar's 评估队列 opens for this user."""
+    order = Case(*(When(state=state, then=Value(i)) for i, state in enumerate(_WORK_ORDER)),
+                 default=Value(len(_WORK_ORDER)), output_field=IntegerField())
+    return (campaigns_visible_to(user).exclude(state=CampaignState.DRAFT)
+            .order_by(order, "-pk").first())

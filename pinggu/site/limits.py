@@ -62,6 +62,8 @@ class RequestSizeLimitMiddleware:
             response = error_json(status, code, message, ok=False)
         else:
             response = render(request, "site/refused.html", {"message": message}, status=status)
-        # The unread body stays in the socket: do not offer to reuse the connection.
-        response["Connection"] = "close"
+        # The unread body stays in the socket: do not offer to reuse the connection. WSGI forbids hop-by-hop
+        # headers to applications; gunicorn honours this one, the development server refuses it (and drains the body).
+        if request.META.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+            response["Connection"] = "close"
         return response

@@ -137,10 +137,48 @@ def test_exports_are_audited(client, finished):
 def test_campaign_page_links_the_result_exports_and_they_download(client, finished):
     client.force_login(finished.organizer)
     page = client.get(f"/campaigns/{finished.campaign.pk}/").content.decode()
+    assert f'href="/campaigns/{finished.campaign.pk}/export/scores.xlsx"' in page
+    # the long ones are built in the background from the page (test_export_jobs); their direct links still answer
+    assert 'value="reports_zip"' in page and 'value="summary_docx"' in page
     for name in ("scores.xlsx", "reports.zip", "summary.docx"):
-        link = f"/campaigns/{finished.campaign.pk}/export/{name}"
-        assert f'href="{link}"' in page
-        assert client.get(link).status_code == 200
+        assert client.get(f"/campaigns/{finished.campaign.pk}/export/{name}").status_code == 200
     assert client.get(f"/campaigns/{finished.campaign.pk}/units/u-a/report.docx").status_code == 200
     client.force_login(finished.subs[0])
     assert client.get(f"/campaigns/{finished.campaign.pk}/units/u-a/report.docx").status_code == 404
+
+
+def test_scores_xlsx_rectification_sheets_agree_with_the_api(client, finished):
+    from datetime import datetime
+
+    from pinggu.reviews.rectification import record_rectification
+
+    to_reviewing(finished.campaign)
+    publish_results(finished.campaign, user=finished.organizer, publish_ranking=True, force=True)
+    unit_a = finished.campaign.enrollments.get(unit__code="u-a")
+    record_rectification(unit_a, "a1-1", user=finished.subs[0], measures="已补充公开三项", done=True)
+    record_rectification(unit_a, "a1-2", user=finished.subs[0], measures="=HYPERLINK(\"x\")", done=False)
+    body = get(client, "org", f"{finished.campaign.pk}/export/scores.xlsx").content
+    workbook = load_workbook(io.BytesIO(body))
+    sheet = workbook["整改情况"]
+    assert [c.value for c in sheet[1]] == ["单位", "单位代码", "考核点", "考核内容", "失分", "整改措施", "是否完成", "完成日期"]
+    assert sheet.freeze_panes == "C2" and sheet.print_title_rows == "$1:$1"
+    rows = {(r[1], r[2]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    scores = {r[1]: r for r in workbook["扣分明细"].iter_rows(min_row=2, values_only=True) if r[1] == "u-a"}
+    assert {code for unit, code in rows if unit == "u-a"} == {r[2] for r in workbook["扣分明细"].iter_rows(min_row=2, values_only=True)
+                                                             if r[1] == "u-a"}
+    a11 = rows[("u-a", "a1-1")]
+    assert a11[4] == 11 and isinstance(a11[4], int | float)  # 20 − 9
+    assert (a11[5], a11[6]) == ("已补充公开三项", "是") and isinstance(a11[7], datetime)
+    a12 = rows[("u-a", "a1-2")]
+    assert a12[5].startswith("'=") and (a12[6], a12[7]) == ("否", None)  # a formula stays text
+    assert all(r[5] is None or r[5] == "" for key, r in rows.items() if key[0] == "u-b")
+    assert scores  # 甲县 lost points
+    rates = workbook["整改率"]
+    assert rates.freeze_panes == "C2" and rates.print_title_rows == "$1:$1"
+    by_code = {r[1]: r for r in rates.iter_rows(min_row=2, values_only=True)}
+    api = {u["unit_code"]: u for u in get(client, "org", f"{finished.campaign.pk}/rectification").json()["units"]}
+    for code in ("u-a", "u-b", "u-c"):
+        assert (by_code[code][2], by_code[code][3], by_code[code][4]) == (api[code]["lost"], api[code]["done"], api[code]["rate"])
+    assert isinstance(by_code["u-a"][4], float) and rates.cell(row=2, column=5).number_format == "0.0%"
+    total = by_code[None]
+    assert total[0] == "合计" and total[2] == sum(u["lost"] for u in api.values()) and total[3] == 1

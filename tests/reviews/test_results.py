@@ -51,6 +51,18 @@ def test_unit_sees_only_its_own_results_and_never_a_private_comment(client, publ
     assert client.get(f"/campaigns/{cid}/results/").status_code in (302, 403, 404)
 
 
+def test_unit_results_page_links_its_report(client, published):
+    """The unit reads its result and downloads its report from the same page (no link there before)."""
+    cid = published.campaign.pk
+    client.force_login(published.subs[0])
+    page = client.get(f"/campaigns/{cid}/units/u-a/results/").content.decode()
+    link = f'href="/campaigns/{cid}/units/u-a/report.docx"'
+    assert link in page
+    report = client.get(f"/campaigns/{cid}/units/u-a/report.docx")
+    assert report.status_code == 200 and report["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml")
+
+
 def test_upheld_objection_changes_score_and_rank(client, published):
     cid = published.campaign.pk
     created = api(client, "sub-u-a")("POST", f"{cid}/units/u-a/checkpoints/a2-2/objections", {"reason": "栏目齐全，见链接"})
@@ -75,6 +87,20 @@ def test_upheld_objection_changes_score_and_rank(client, published):
     again = client.post(f"/api/v1/objections/{oid}/answer", {"decision": "rejected", "reply": "x"},
                         content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {_token(client, 'eva1')}")
     assert (again.status_code, again.json()["error"]) == (409, "objection_answered")
+
+
+def test_objection_upheld_to_full_marks_drops_the_reason_for_the_lost_score(client, published):
+    """a2-2 restored to 10 of 10 loses nothing: its 失分原因 no longer shows (it stays in the audit log)."""
+    cid = published.campaign.pk
+    oid = api(client, "sub-u-a")("POST", f"{cid}/units/u-a/checkpoints/a2-2/objections", {"reason": "栏目齐全"}).json()["id"]
+    client.post(f"/api/v1/objections/{oid}/answer", {"decision": "upheld", "reply": "核实无误，改为满分", "score": 10},
+                content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {_token(client, 'eva1')}")
+    point = next(p for p in api(client, "sub-u-a")("GET", f"{cid}/units/u-a/results").json()["checkpoints"]
+                 if p["code"] == "a2-2")
+    assert (point["score"], point["verdict"], point["reason"]) == (10.0, "pass", "")
+    assert AuditEvent.objects.get(action="objection_upheld").details["previous_reason"] == "不全"
+    client.force_login(published.subs[0])
+    assert "不全" not in client.get(f"/campaigns/{cid}/units/u-a/results/").content.decode()
 
 
 def test_rejected_objection_keeps_the_score(client, published):
@@ -214,3 +240,18 @@ def test_web_objection_answer_and_rectification_remind(client, published):
     assert RectificationNotice.objects.count() == 2  # both units have open points
     client.force_login(published.subs[0])
     assert "请完成整改" in client.get(f"/campaigns/{cid}/units/u-a/results/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://x.example/a"])
+def test_objection_and_rectification_links_are_web_addresses_only(client, published, url):
+    """The link a unit gives with an objection or a rectification becomes a clickable link for the evaluator and
+    the organizer: only http(s), by the same rule as a link given as evidence."""
+    cid = published.campaign.pk
+    sub = api(client, "sub-u-a")
+    refused = sub("POST", f"{cid}/units/u-a/checkpoints/a2-2/objections", {"reason": "见链接", "url": url})
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_url")
+    assert not Objection.objects.exists()
+    refused = sub("PUT", f"{cid}/units/u-a/checkpoints/a2-2/rectification", {"measures": "已补", "done": True, "url": url})
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_url")
+    fine = sub("POST", f"{cid}/units/u-a/checkpoints/a2-2/objections", {"reason": "见链接", "url": "www.example.gov.cn/zwgk/"})
+    assert fine.status_code == 201 and Objection.objects.get().url == "http://www.example.gov.cn/zwgk/"

@@ -1,5 +1,6 @@
 """The evaluator's queue and review screen (issue 10 §1, §2, §4 on the web): thin pages over the services."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.utils import timezone
 from pinggu.evidence import services as evidence
 from pinggu.reviews.models import ReasonPhrase, ReturnRound, Review
 
-from .test_services import scored  # noqa: F401  (fixture)
+from .test_services import review_all, scored, to_reviewing  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +20,59 @@ def test_queue_lists_submitted_units_with_progress(client, scored):  # noqa: F81
     assert "甲县" in page and "乙县" in page and "丙县" not in page  # 丙县 has not submitted
     assert "0 / 7 个考核点已评" in page
     assert client.get("/reviews/").status_code == 302
+
+
+def test_a_fully_reviewed_unit_is_offered_for_viewing_not_continuing(client, scored):  # noqa: F811
+    review_all(scored, 0)
+    client.force_login(scored.first)
+    page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/").content.decode()
+    row_a = page[page.index("甲县"):page.index("</tr>", page.index("甲县"))]
+    row_b = page[page.index("乙县"):page.index("</tr>", page.index("乙县"))]
+    assert "查看评分" in row_a and "继续评分" not in row_a and "开始评分" in row_b
+
+
+def test_the_navbar_queue_opens_the_campaign_under_review_not_the_newest(client, scored):  # noqa: F811
+    """A newer campaign already published (or copied for next year and collecting) must not hide the one whose
+    units wait for review."""
+    from pinggu.campaigns.models import Campaign, EvaluatorAssignment
+    to_reviewing(scored.campaign)
+    newer = Campaign.objects.get(pk=scored.campaign.pk)
+    newer.pk = None
+    newer.title, newer.state = "后来的任务", "published"
+    newer.save()
+    EvaluatorAssignment.objects.create(campaign=newer, user=scored.first)
+    client.force_login(scored.first)
+    assert client.get("/reviews/")["Location"] == f"/campaigns/{scored.campaign.pk}/reviews/"
     filtered = client.get(f"/campaigns/{scored.campaign.pk}/reviews/?q=甲").content.decode()
     assert "甲县" in filtered and "乙县" not in filtered
+
+
+def test_queue_names_the_unit_kind_and_shows_totals_with_two_decimals(client, scored):  # noqa: F811
+    """The queue showed the kind's code ("county") and totals as 89.1 / 80.0 where every other page shows 89.11."""
+    from .test_services import review_all
+
+    # Everything applicable at full marks: 100 + the bonus capped at 3 = 103, shown "103.00" (it was "103.0").
+    review_all(scored, 0, **{code: {"verdict": "pass"} for code in ("a1-1", "a1-2", "a2-2")})
+    client.force_login(scored.first)
+    page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/").content.decode()
+    assert "<td>县级政府</td>" in page and "<td>county</td>" not in page
+    assert '<option value="county">县级政府</option>' in page
+    assert ">103.00<" in page
+
+
+def test_the_empty_score_shows_the_score_of_the_verdict(client, scored):  # noqa: F811
+    """A 不符合 point showed its maximum greyed in the score field, read as full marks."""
+    from pinggu.reviews.services import record_review
+
+    record_review(scored.enrollment(0), "a1-2", evaluator=scored.first, verdict="fail", reason="无")
+    record_review(scored.enrollment(0), "b-2", evaluator=scored.first, verdict="not_applicable")
+    client.force_login(scored.first)
+
+    def placeholder(code):
+        page = client.get(f"/campaigns/{scored.campaign.pk}/reviews/u-a/?point={code}").content.decode()
+        return re.search(r'id="score"[^>]*placeholder="([^"]*)"', page).group(1)
+
+    assert (placeholder("a1-2"), placeholder("b-2"), placeholder("a1-1")) == ("0", "", "20.00")
 
 
 def test_autosave_records_the_review_and_shows_the_refusal_in_words(client, scored):  # noqa: F811

@@ -80,3 +80,28 @@ def test_a_file_within_the_limit_still_arrives(world):
     response = client.generic("POST", f"/campaigns/{world.campaign.pk}/units/unit-a/points/C01/upload/", body,
                               content_type=ctype, HTTP_X_CSRFTOKEN=token, HTTP_ACCEPT="application/json")
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_oversized_upload_is_refused_in_words_by_the_development_server_too(world, live_server):
+    """`Connection: close` is a hop-by-hop header, which WSGI forbids to applications: gunicorn honours it, but the
+    development server (runserver, the live test server) answered 500. It is sent only where the server takes it."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    world.campaign.max_file_bytes = 1024 * 1024
+    world.campaign.save()
+    client = Client()
+    token = client.post("/api/v1/auth/token", {"username": "sub-a", "password": PASSWORD},
+                        content_type="application/json").json()["token"]
+    body, ctype = multipart(2 * 1024 * 1024)
+    where = urlsplit(live_server.url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    try:
+        conn.request("POST", f"/api/v1/campaigns/{world.campaign.pk}/units/unit-a/checkpoints/C01/evidence", body=body,
+                     headers={"Content-Type": ctype, "Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        assert response.status == 400
+        assert json.loads(response.read())["error"] == "too_large"
+    finally:
+        conn.close()

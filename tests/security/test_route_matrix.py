@@ -18,6 +18,7 @@ from pinggu.api import api
 from pinggu.campaigns.models import EvaluatorAssignment
 from pinggu.evidence import services
 from pinggu.evidence.models import Evidence, Response
+from pinggu.exports.models import ExportJob
 from pinggu.oversight import reminders
 from pinggu.reviews.models import Objection
 
@@ -99,6 +100,10 @@ ACCESS = {
     ("GET", "campaigns/<int:pk>/export/summary.docx"): EXPORT,
     # The results rule: the unit itself too, once the results are published (the scene has none: 404 before).
     ("GET", "campaigns/<int:pk>/units/<slug:unit>/report.docx"): {"org", "eva", "boss"},
+    # Background result exports: a job is its requester's (or an organizer's); the matrix gives each role its own.
+    ("POST", "campaigns/<int:pk>/export/jobs/"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/jobs/<int:job>/"): EXPORT,
+    ("GET", "campaigns/<int:pk>/export/jobs/<int:job>/file"): EXPORT,
     ("GET", "reviews/"): EXPORT,
     ("POST", "reviews/phrases/"): EXPORT,
     ("GET", "campaigns/<int:pk>/reviews/"): EXPORT,
@@ -164,6 +169,9 @@ ACCESS = {
     ("GET", "/api/v1/campaigns/{campaign_id}/export/reports.zip"): EXPORT,
     ("GET", "/api/v1/campaigns/{campaign_id}/export/summary.docx"): EXPORT,
     ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_code}/report.docx"): {"org", "eva", "boss"},
+    ("POST", "/api/v1/campaigns/{campaign_id}/export/jobs"): EXPORT,
+    ("GET", "/api/v1/export/jobs/{job_id}"): EXPORT,
+    ("GET", "/api/v1/export/jobs/{job_id}/file"): EXPORT,
 }
 # Bodies that would be accepted from an allowed role, so a refusal is about the role, not the body.
 BODIES = {
@@ -204,6 +212,8 @@ BODIES = {
     "campaigns/<int:pk>/reviews/<slug:unit>/points/<str:code>/": {"verdict": "pass"},
     "campaigns/<int:pk>/reviews/<slug:unit>/returns/": {"checkpoints": ["C01"], "reason": "补充", "due": "2099-01-01T17:00"},
     "campaigns/<int:pk>/remind/": {"filter": "manual", "units": ["unit-a"], "message": "请报送"},
+    "/api/v1/campaigns/{campaign_id}/export/jobs": {"kind": "summary_docx"},
+    "campaigns/<int:pk>/export/jobs/": {"kind": "summary_docx"},
 }
 
 
@@ -238,12 +248,14 @@ def scene(world):
     eva_b = make_user("eva-b", role=Role.EVALUATOR)
     EvaluatorAssignment.objects.create(campaign=world.campaign, user=eva_b, unit=world.b)
     batch = reminders.create_batch(world.campaign, message="请报送", unit_codes=["unit-a"], user=world.organizer)
+    # The organizer's export job: no other role reads it (an evaluator's own jobs are made in the test letting it through).
+    job = ExportJob.objects.create(campaign=world.campaign, kind="summary_docx", requested_by=world.organizer)
     users = {"org": world.organizer, "eva": world.evaluator, "eva_b": eva_b, "boss": world.viewer,
              "sub_a": world.sub_a, "sub_b": world.sub_b}
     values = {"pk": world.campaign.pk, "campaign_id": world.campaign.pk, "unit": "unit-a", "unit_code": "unit-a",
               "checkpoint_code": "C01", "evidence_id": evidence.pk, "batch": batch.pk, "batch_id": batch.pk,
               "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx",
-              "objection": 1, "objection_id": 1}
+              "objection": 1, "objection_id": 1, "job": job.pk, "job_id": job.pk}
     return world, users, values
 
 
@@ -328,6 +340,9 @@ def test_every_route_lets_every_role_it_is_for_through(client, scene, role):
                 objection = Objection.objects.create(enrollment=world.enrollment(world.a), reason="不服", created_by=world.sub_a,
                                                      checkpoint=world.enrollment(world.a).framework.checkpoints.first())
                 path = fill(route, {**values, "objection": objection.pk, "objection_id": objection.pk})
+            if "jobs/<int:job>" in route or "jobs/{job_id}" in route:  # the role's own job (still queued: the file answers 409)
+                job = ExportJob.objects.create(campaign=world.campaign, kind="summary_docx", requested_by=users[role])
+                path = fill(route, {**values, "job": job.pk, "job_id": job.pk})
             response = call(client, method, route, path)
             transaction.set_rollback(True)
         if refused(response, route.startswith("/api/")):

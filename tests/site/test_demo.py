@@ -142,3 +142,62 @@ def test_demo_has_a_finished_scored_campaign_made_once():
     run_demo("--password", "Demo-Passw0rd!")
     assert Campaign.objects.filter(title__startswith="2019").count() == 1
     assert Review.objects.count() == reviews and Review.objects.get(pk=review.pk).reason == "评估人员改过"
+
+
+def test_demo_results_have_objections_and_rectifications_in_every_state():
+    """Issue 10 §8: published a few days ago, inside the objection window; objections pending, upheld (the score
+    and the ranking changed) and rejected, rectifications done with material and under way, made through the
+    services (audited); a restart adds none and keeps what people answered."""
+    from pinggu.accounts.models import AuditEvent
+    from pinggu.reviews import objections as objection_services
+    from pinggu.reviews import selectors
+    from pinggu.reviews.models import Objection, Rectification, Review
+    from pinggu.reviews.rectification import rectification_rates
+    from pinggu.site import demo_results
+
+    run_demo("--password", "Demo-Passw0rd!")
+    finished = Campaign.objects.get(title=demo_results.FINISHED_TITLE)
+    assert objection_services.window_open(finished)
+    objections = Objection.objects.filter(enrollment__campaign=finished)
+    assert {o.state for o in objections} == {"pending", "upheld", "rejected"}
+    upheld = objections.get(state="upheld")
+    assert upheld.new_score == upheld.checkpoint.points > upheld.previous_score and upheld.reply
+    assert objections.get(state="rejected").reply
+    assert all(o.created_at > finished.results.published_at for o in objections)
+    rects = Rectification.objects.filter(enrollment__campaign=finished)
+    assert rects.filter(done=True).exclude(url="").exists() and rects.filter(done=False).exclude(measures="").exists()
+    rates = {r["unit_name"]: r for r in rectification_rates(finished)["units"]}
+    assert rates["靖边县"]["done"] == 0 < rates["市教育局"]["done"] and rates["佳县"]["done"] == 0
+    for action, n in (("objection", objections.count()), ("objection_upheld", 1), ("objection_rejected", 1),
+                      ("rectification", rects.count()), ("rectification_remind", 1)):
+        assert AuditEvent.objects.filter(action=action).count() == n, action
+    # The review screen has material to preview, and one unit went through a round of 退回补充 (its new link is 新).
+    from pinggu.evidence.models import Evidence
+    from pinggu.reviews.models import ReturnRound
+    from pinggu.reviews.returns import new_since
+
+    assert Evidence.objects.filter(response__enrollment__campaign=finished, kind="file").count() >= 3
+    round_ = ReturnRound.objects.get(enrollment__campaign=finished)
+    assert round_.resubmitted_at is not None and round_.enrollment.state == "submitted"
+    assert round_.created_at < round_.resubmitted_at < finished.results.published_at
+    since = new_since(round_.enrollment)
+    assert Evidence.objects.filter(response__enrollment=round_.enrollment, uploaded_at__gt=since).count() == 1
+    # The upheld score counts, and it moved the unit up the ranking (its rank with the old score was lower).
+    def rank_of(name):
+        return next(r for r in selectors.unit_scores(finished)["units"] if r["unit_name"] == name)["rank"]
+
+    upheld_unit = upheld.enrollment.unit.name
+    now_rank = rank_of(upheld_unit)
+    review = Review.objects.get(enrollment=upheld.enrollment, checkpoint=upheld.checkpoint)
+    Review.objects.filter(pk=review.pk).update(score=upheld.previous_score, verdict="partial")
+    assert rank_of(upheld_unit) > now_rank
+    Review.objects.filter(pk=review.pk).update(score=review.score, verdict=review.verdict)
+    # An objection the evaluator answers in the demo stays answered; a restart adds nothing.
+    pending = objections.filter(state="pending").first()
+    objection_services.answer_objection(pending, user=User.objects.get(username="evaluator"), decision="rejected",
+                                        reply="维持原评分")
+    counts = (Objection.objects.count(), Rectification.objects.count(), AuditEvent.objects.count())
+    run_demo("--password", "Demo-Passw0rd!")
+    assert Objection.objects.get(pk=pending.pk).state == "rejected"
+    assert (Objection.objects.count(), Rectification.objects.count()) == counts[:2]
+    assert not AuditEvent.objects.filter(action__startswith="objection", pk__gt=counts[2]).exists()

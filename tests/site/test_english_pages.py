@@ -16,6 +16,7 @@ from pinggu.accounts.models import Role
 from pinggu.campaigns import services as cs
 from pinggu.campaigns.models import EvaluatorAssignment
 from pinggu.evidence import services as es
+from pinggu.exports import jobs
 from pinggu.frameworks import services as fs
 from pinggu.oversight import reminders
 from pinggu.site import demo
@@ -81,9 +82,12 @@ def ascii_world(db):
     # unit-b has submitted, so the pages that exist only after a submission (the receipt) are there too.
     es.add_link(campaign.enrollments.get(unit=b), "C01", "https://example.org/b", user=org)
     es.submit(campaign.enrollments.get(unit=b), user=org, acknowledge_incomplete=True)
+    # A finished background export of the organizer's, for its progress page and its file.
+    job, _ = jobs.start(campaign, "summary_docx", user=org)
+    jobs.run(job.pk)
     users = {"org": org, "eva": eva, "boss": boss, "sub_a": sub_a}
     values = {"pk": campaign.pk, "unit": "unit-a", "evidence_id": evidence.pk, "batch": batch.pk,
-              "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx", "objection": 1}
+              "username": "sub-b", "action": "disable", "kind": "county", "fmt": "xlsx", "objection": 1, "job": job.pk}
     return users, values
 
 

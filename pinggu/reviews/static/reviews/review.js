@@ -13,6 +13,11 @@
   // A verdict with its default score: 符合 is full marks, 不符合 0, 不适用 none; a typed score or deduction
   // belongs to 部分符合 only.
   const clearFor = (verdict) => {
+    // The empty score shows the score the verdict gives (a greyed-out maximum read as full marks on a 不符合).
+    const score = form.querySelector("[name=score]");
+    if (score.dataset.max !== undefined) {
+      score.placeholder = verdict === "fail" ? "0" : verdict === "not_applicable" ? "" : score.dataset.max;
+    }
     if (verdict === "partial") return;
     form.querySelector("[name=score]").value = "";
     form.querySelectorAll(".deduction-count").forEach((input) => { input.value = "0"; });
