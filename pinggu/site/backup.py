@@ -499,8 +499,16 @@ def _restore_postgresql(source: Path) -> None:
     conn.ensure_connection()
     pg_restore = pg_tool("pg_restore", conn.pg_version // 10000)  # type: ignore[attr-defined]
     env = _pg_env(conn.settings_dict)
+    # The instance was found empty (no people, no campaigns), but `pinggu migrate` may have created tables,
+    # some perhaps newer than the backup: pg_restore --clean drops only what the dump has, and a newer
+    # table's foreign keys would stop it. So every table goes first.
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        tables = [row[0] for row in cursor.fetchall()]
+        if tables:
+            cursor.execute("DROP TABLE IF EXISTS " + ", ".join(_q(t) for t in tables) + " CASCADE")
     connections.close_all()
-    # --clean drops what `pinggu migrate` may have created in the empty database; one transaction: all or nothing.
+    # --clean drops the rest (the audit log's trigger functions); one transaction: all or nothing.
     result = subprocess.run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
                              "--exit-on-error", "-d", env.get("PGDATABASE", ""), str(source)],
                             env=env, capture_output=True, text=True)

@@ -290,3 +290,28 @@ def test_check_on_a_new_instance_before_migrate(tmp_path):
     checked = target.run("check")
     assert checked.returncode == 0, checked.stderr
     assert "跳过存储核对" in checked.stdout
+
+
+def test_restore_into_an_instance_that_ran_migrate_first(world, tmp_path, fresh_pg):
+    """Operators run `pinggu migrate` by habit: the migrated but empty database is still restored into."""
+    data = pdf("migrated")
+    services.add_file(world.enrollment(world.a), "C01", upload_file("C01.pdf", data), user=world.sub_a)
+    backup.backup(tmp_path / "backups")
+    target = Target(tmp_path, pg_url=fresh_pg() if fresh_pg else None)
+    migrated = target.run("migrate", "-v0", timeout=300)
+    assert migrated.returncode == 0, migrated.stderr
+    restored = target.run("restore", str(tmp_path / "backups"))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert target.evidence_hashes() == {sha(data)}
+    assert sha(target.object_bytes(next(iter(target_keys(target))))) == sha(data)
+
+
+def target_keys(target: Target) -> list[str]:
+    query = "SELECT file FROM evidence_evidence WHERE file <> ''"
+    if target.pg_url:
+        import psycopg
+
+        with psycopg.connect(target.pg_url) as conn:
+            return [r[0] for r in conn.execute(query)]
+    with sqlite3.connect(target.data_dir / "pinggu.sqlite3") as conn:
+        return [r[0] for r in conn.execute(query)]
