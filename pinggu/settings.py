@@ -226,6 +226,8 @@ RESUMABLE_THRESHOLD_BYTES = env_int("RESUMABLE_THRESHOLD_MB", 8) * 1024 * 1024
 TEMP_FILE_MAX_AGE = timedelta(hours=env_int("TEMP_MAX_AGE_HOURS", 6))
 ORPHAN_FILE_MIN_AGE = timedelta(hours=24)
 ORPHANS_LIST = DATA_DIR / "orphans.txt"
+# Where `pinggu backup`/`restore` find pg_dump and pg_restore when not in /usr/lib/postgresql/<version>/bin or on PATH.
+PG_BINDIR = env("PG_BINDIR", "")
 SWEEP_INTERVAL = timedelta(minutes=env_int("SWEEP_INTERVAL_MINUTES", 60))
 FRAMEWORK_IMPORT_MAX_BYTES = env_int("FRAMEWORK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Any request body but an evidence upload (whose limit is the campaign's file limit).

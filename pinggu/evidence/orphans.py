@@ -10,6 +10,7 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -89,30 +90,19 @@ def _sweep_list() -> list[str]:
     return removed
 
 
-def _old_objects(storage, oldest: float, cutoff: float) -> dict[str, None]:
-    """Evidence objects in S3 last written in [oldest, cutoff): one listing request per thousand objects."""
-    prefix = storage._normalize_name("evidence/")
-    strip = len(storage._normalize_name(""))
-    old: dict[str, None] = {}
-    for obj in storage.bucket.objects.filter(Prefix=prefix):
-        if oldest <= obj.last_modified.timestamp() < cutoff:
-            old[obj.key[strip:].lstrip("/")] = None
-    return old
+def stored_objects(storage, prefix: str) -> Iterator[tuple[str, int, float]]:
+    """Every stored object whose name starts with `prefix`: (name, size, last modified as a timestamp).
 
-
-def _sweep_unreferenced(min_age: timedelta, window: timedelta | None) -> list[str]:
-    storage = _storage()
+    On local disk, regular files only (links and directories left alone, never followed); on S3, one
+    listing request per thousand objects. `pinggu check` and the sweeps below share this walk.
+    """
     if stored.is_s3(storage):
-        return _sweep_unreferenced_s3(storage, min_age, window)
+        strip = len(storage._normalize_name(""))
+        for obj in storage.bucket.objects.filter(Prefix=storage._normalize_name(prefix)):
+            yield obj.key[strip:].lstrip("/"), obj.size, obj.last_modified.timestamp()
+        return
     root = Path(storage.location)
-    top = root / "evidence"
-    cutoff = time.time() - min_age.total_seconds()
-    # Only files that became old enough since the last sweeps need the database asked about them;
-    # a full pass (window None) runs at start, when earlier sweeps may have been missed.
-    oldest = cutoff - window.total_seconds() if window is not None else float("-inf")
-    old = {}
-    # A day's margin: an upload stores its file before the row is committed, and a crashed
-    # request's file is only certain to be an orphan once no request can still be running.
+    top = root / prefix
     for dirpath, _dirs, files in os.walk(top):  # never follows links to directories
         for filename in files:
             full = Path(dirpath) / filename
@@ -120,8 +110,27 @@ def _sweep_unreferenced(min_age: timedelta, window: timedelta | None) -> list[st
                 info = full.lstat()
             except FileNotFoundError:
                 continue
-            if stat.S_ISREG(info.st_mode) and oldest <= info.st_mtime < cutoff:
-                old[full.relative_to(root).as_posix()] = full
+            if stat.S_ISREG(info.st_mode):
+                yield full.relative_to(root).as_posix(), info.st_size, info.st_mtime
+
+
+def _old_objects(storage, oldest: float, cutoff: float) -> dict[str, None]:
+    """Evidence objects last written in [oldest, cutoff)."""
+    return {name: None for name, _size, mtime in stored_objects(storage, "evidence/") if oldest <= mtime < cutoff}
+
+
+def _sweep_unreferenced(min_age: timedelta, window: timedelta | None) -> list[str]:
+    storage = _storage()
+    if stored.is_s3(storage):
+        return _sweep_unreferenced_s3(storage, min_age, window)
+    root = Path(storage.location)
+    cutoff = time.time() - min_age.total_seconds()
+    # Only files that became old enough since the last sweeps need the database asked about them;
+    # a full pass (window None) runs at start, when earlier sweeps may have been missed.
+    oldest = cutoff - window.total_seconds() if window is not None else float("-inf")
+    # A day's margin: an upload stores its file before the row is committed, and a crashed
+    # request's file is only certain to be an orphan once no request can still be running.
+    old = {name: root / name for name, _size, mtime in stored_objects(storage, "evidence/") if oldest <= mtime < cutoff}
     if not old:
         return []
     referenced = _referenced(list(old))

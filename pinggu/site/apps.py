@@ -9,4 +9,6 @@ class SiteConfig(AppConfig):
     def ready(self):
         from pinggu import textlimits
 
+        from . import audit_labels  # noqa: F401  (labels of the audit actions this app records)
+
         textlimits.connect()
