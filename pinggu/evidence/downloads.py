@@ -59,7 +59,8 @@ def file_response(request, item, *, inline=False):
                                                          content_type=content_type, attachment=True))
     accel = stored.accel_redirect(storage, item.file.name)
     if accel:
-        # nginx sends the bytes (and answers Range) from its internal location; the headers here are kept.
+        # nginx sends the bytes (and answers Range) from its internal location; it drops the security headers set
+        # here unless its location copies them back (deploy/nginx/pinggu.conf does).
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel
         response["Content-Disposition"] = content_disposition_header(shown_as is None, item.filename)
