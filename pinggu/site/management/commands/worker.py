@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from pinggu.site import heartbeat
 from pinggu.site.sweeps import run_sweeps
 
 log = logging.getLogger("pinggu.worker")
@@ -28,8 +29,12 @@ class Command(BaseCommand):
         stop = threading.Event()
         # A daemon thread: the worker's own SIGTERM handling decides when the process ends.
         threading.Thread(target=_sweep_periodically, args=(stop,), name="pinggu-sweeps", daemon=True).start()
+        # /healthz on every app server reads this row to tell whether a worker runs at all.
+        beats = threading.Thread(target=heartbeat.run, args=(stop,), name="pinggu-heartbeat", daemon=True)
+        beats.start()
         try:
             call_command("db_worker", interval=interval, queue_name=queue_name, backend_name="default",
                          reload=False, verbosity=opts.get("verbosity", 1))
         finally:
             stop.set()
+            beats.join(timeout=5)
