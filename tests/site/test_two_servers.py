@@ -30,8 +30,11 @@ PASSWORD = "Two-Serv3rs!x"
 # A text the PDF sniffing accepts, unique to this run so the download is compared byte for byte.
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%" + uuid.uuid4().hex.encode() + b"\ntrailer<<>>\n%%EOF\n"
 
+# Migrated and seeded in one process: each start of Django costs seconds on a busy machine.
 SEED = f"""
 from datetime import timedelta
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
 from django.utils import timezone
 from pinggu.accounts.models import Role, User
 from pinggu.campaigns import services as cs
@@ -125,7 +128,8 @@ def _answers(base):
     import requests
 
     try:
-        return requests.get(f"{base}/healthz", timeout=5).status_code in (200, 503)
+        # The first request imports the whole site in the new gunicorn worker: slow on a loaded machine.
+        return requests.get(f"{base}/healthz", timeout=60).status_code in (200, 503)
     except requests.ConnectionError:
         return False
 
@@ -162,8 +166,7 @@ def test_two_app_servers_and_one_worker_share_everything(fresh_database, s3_serv
     processes = Processes(root)
     try:
         admin_env = machine("admin")
-        subprocess.run([PINGGU, "migrate", "-v0"], env=admin_env, check=True, timeout=120)
-        campaign = int(subprocess.run([PINGGU, "shell", "-c", SEED], env=admin_env, check=True, timeout=60,
+        campaign = int(subprocess.run([PINGGU, "shell", "-c", SEED], env=admin_env, check=True, timeout=180,
                                       capture_output=True, text=True).stdout.strip().splitlines()[-1])
 
         ports = {"a": free_port(), "b": free_port()}
@@ -174,7 +177,7 @@ def test_two_app_servers_and_one_worker_share_everything(fresh_database, s3_serv
         processes.start("worker", ["worker", "--interval", "0.2"], worker_env)
         A, B = (f"http://127.0.0.1:{ports[n]}" for n in ("a", "b"))
         for base in (A, B):
-            _wait(lambda base=base: _answers(base), 30, f"{base} to answer")
+            _wait(lambda base=base: _answers(base), 60, f"{base} to answer")
 
         # /healthz on both: database, the shared bucket, and the one worker's heartbeat.
         def healthy(base):
