@@ -1,4 +1,5 @@
 import logging
+import signal
 import threading
 
 from django.conf import settings
@@ -16,6 +17,10 @@ def _sweep_periodically(stop: threading.Event) -> None:
         run_sweeps(periodic=True)
 
 
+def _exit_cleanly(signum, frame):
+    raise SystemExit(0)
+
+
 class Command(BaseCommand):
     help = "只运行后台任务进程（提醒邮件、材料打包）和定期清理；与 `pinggu serve --no-worker` 分开部署时使用"
 
@@ -25,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--queue-name", default="default", help="处理的队列，逗号分隔；* 表示全部")
 
     def handle(self, *args, interval, queue_name, **opts):
+        # Until db_worker installs its own handlers (after the sweeps, on a busy machine seconds later),
+        # a stop request finds nothing running: it ends the process cleanly, as db_worker would.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _exit_cleanly)
         run_sweeps()
         stop = threading.Event()
         # A daemon thread: the worker's own SIGTERM handling decides when the process ends.
