@@ -86,6 +86,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: its duration covers every other middleware, and it sees the answer actually sent.
+    "pinggu.site.requestlog.RequestLogMiddleware",
+    # Before anything asks for the host: a load balancer probes by IP address, not a name in ALLOWED_HOSTS.
+    "pinggu.site.health.HealthCheckMiddleware",
     "pinggu.errors.ApiErrorsAsJsonMiddleware",  # first: it rewrites the other middleware's error answers too
     "pinggu.site.limits.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
@@ -153,6 +157,19 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Shared state ------------------------------------------------------------------
+# Several app servers answer the same users, so nothing may live in one process's memory:
+# sessions, lockout counters and task state are database rows, and the cache is the database
+# (table created by `pinggu migrate`) or Redis when PINGGU_REDIS_URL is set. Django's default,
+# a local-memory cache per process, would give each gunicorn process its own view.
+REDIS_URL = (env("REDIS_URL") or "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "pinggu"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pinggu_cache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Files --------------------------------------------------------------------
 MEDIA_ROOT = DATA_DIR / "files"
@@ -250,6 +267,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failures are rows in the shared database, counted together whichever app server took them
+# (axes' cache handler would count per process with a local-memory cache).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOCKOUT_MINUTES", 15))
 # By account and address together: failures lock that account from that address only.
@@ -277,6 +297,10 @@ SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE
 # it from clients); otherwise any client could claim HTTPS. `pinggu serve` tells gunicorn the same.
 BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# The proxies whose X-Forwarded-Proto / X-Forwarded-For are believed (gunicorn's --forwarded-allow-ips too).
+FORWARDED_ALLOW_IPS = [ip.strip() for ip in (env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1") or "").split(",") if ip.strip()]
+# Should an operator turn on the HTTPS redirect, the load balancer's plain-HTTP probe still gets its answer.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -329,9 +353,29 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- Health and logs -------------------------------------------------------------
+# The worker writes a heartbeat row this often; /healthz calls it down when the newest is older than WORKER_STALE.
+WORKER_HEARTBEAT = timedelta(seconds=env_int("WORKER_HEARTBEAT_SECONDS", 30))
+WORKER_STALE = timedelta(seconds=env_int("WORKER_STALE_SECONDS", 120))
+# /healthz warns when the data directory's disk has less free space than this share (percent).
+DISK_WARN_FREE_PERCENT = env_int("DISK_WARN_FREE_PERCENT", 10)
+# One line per request on logger pinggu.request (method, path, status, duration...); `pinggu serve` turns it on.
+REQUEST_LOG = env_bool("REQUEST_LOG", False)
+LOG_FORMAT = (env("LOG_FORMAT", "json") or "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ValueError(f"PINGGU_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "pinggu.site.requestlog.JsonFormatter"},
+        "text": {"()": "pinggu.site.requestlog.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Whatever the root level, request lines are written when the request log is on, and only then.
+        "pinggu.request": {"handlers": ["console"], "level": "INFO" if REQUEST_LOG else "WARNING", "propagate": False},
+    },
 }

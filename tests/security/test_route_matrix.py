@@ -40,6 +40,7 @@ ACCESS = {
     ("GET", ""): ALL,
     ("GET", "accounts/login/"): PUBLIC,
     ("GET", "favicon.ico"): PUBLIC,
+    ("GET", "healthz"): PUBLIC,  # for the load balancer: no login, and nothing sensitive in the answer
     ("POST", "accounts/logout/"): PUBLIC,
     ("GET", "accounts/password/"): ALL,
     ("GET", "accounts/tokens/"): ALL,

@@ -93,21 +93,29 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=int(os.environ.get("PINGGU_TIMEOUT", "600")),
                             help="seconds a request may take (large uploads on slow links)")
         parser.add_argument("--no-worker", action="store_true",
-                            help="不启动后台任务进程（另行运行 `pinggu worker` 时使用）")
+                            default=os.environ.get("PINGGU_NO_WORKER", "").strip().lower() in {"1", "true", "yes", "on"},
+                            help="不启动后台任务进程：多台应用服务器时每台都这样运行，另在一处运行一个 `pinggu worker`"
+                                 "（也可设 PINGGU_NO_WORKER=true）")
 
     def handle(self, *args, bind, workers, timeout, no_worker, **opts):
         run_sweeps()  # leftovers of the previous run, before anything new is written
+        if no_worker and not os.environ.get("PINGGU_SECRET_KEY"):
+            # Several app servers must sign sessions alike; each data directory's generated key differs.
+            log.warning("未设置 PINGGU_SECRET_KEY：多台应用服务器须使用同一个密钥，否则在一台登录后到另一台会被要求重新登录")
         # Gunicorn only believes X-Forwarded-Proto from a proxy the operator declared; Django's
         # SECURE_PROXY_SSL_HEADER follows the same setting (pinggu/settings.py).
-        trusted = os.environ.get("PINGGU_FORWARDED_ALLOW_IPS", "127.0.0.1,::1") if settings.BEHIND_HTTPS_PROXY else ""
+        trusted = ",".join(settings.FORWARDED_ALLOW_IPS) if settings.BEHIND_HTTPS_PROXY else ""
+        # One JSON line per request from Pinggu itself (logger pinggu.request), in place of gunicorn's access
+        # log, which would write query strings and knows neither the user nor the time a streamed download took.
+        env = {**os.environ, "PINGGU_REQUEST_LOG": os.environ.get("PINGGU_REQUEST_LOG", "true")}
         web = subprocess.Popen([
             sys.executable, "-m", "gunicorn", "pinggu.wsgi:application",
             "--bind", bind, "--workers", str(workers), "--threads", "4", "--worker-class", "gthread",
-            "--timeout", str(timeout), "--access-logfile", "-",
+            "--timeout", str(timeout),
             "--forwarded-allow-ips", trusted,
             # Gunicorn's control socket would otherwise live in ~/.gunicorn; nothing here uses it.
             "--no-control-socket",
-        ])
+        ], env=env)
         worker = None
         if not no_worker:
             # Reminders and evidence bundles run here, outside the web requests.
