@@ -280,6 +280,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "pinggu.accounts.lockout.lockout_response"
+# Behind nginx every request comes from nginx: the client is the address nginx added (pinggu/lib/clientaddr.py).
+AXES_CLIENT_IP_CALLABLE = "pinggu.lib.clientaddr.client_addr"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 

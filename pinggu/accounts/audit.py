@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from pinggu.lib.clientaddr import client_addr
 from pinggu.lib.dates import local_datetime
 
 from .models import AuditEvent
@@ -31,7 +32,7 @@ def bounded_details(details: dict[str, Any]) -> dict[str, Any]:
 def client_ip(request):
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_addr(request)
 
 
 def record(action, *, actor=None, request=None, obj=None, campaign=None, unit=None, **details):

@@ -5,7 +5,6 @@ query string (a presigned or reset link may carry a secret there), never a body,
 a token or a session id; the user only as a numeric id.
 """
 
-import ipaddress
 import json
 import logging
 import time
@@ -15,22 +14,9 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
+from pinggu.lib.clientaddr import client_addr
+
 log = logging.getLogger("pinggu.request")
-
-
-def client_addr(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind a declared HTTPS proxy that sent the request, the address
-    that proxy appended to X-Forwarded-For (the last one: whatever comes before it the client could have written)."""
-    remote = request.META.get("REMOTE_ADDR") or None
-    if not settings.BEHIND_HTTPS_PROXY or remote is None:
-        return remote
-    if "*" not in settings.FORWARDED_ALLOW_IPS and remote not in settings.FORWARDED_ALLOW_IPS:
-        return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(forwarded))
-    except ValueError:
-        return remote
 
 
 def _user_id(request: HttpRequest) -> int | None:

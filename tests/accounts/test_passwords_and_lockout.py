@@ -197,3 +197,24 @@ def test_failures_from_one_address_do_not_lock_the_account_elsewhere(client):
     office = Client(REMOTE_ADDR="198.51.100.20")
     response = office.post("/accounts/login/", {"username": "admin2", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_behind_the_proxy_the_client_is_the_address_nginx_added(client, db, settings):
+    """Behind nginx every request comes from 127.0.0.1: the audit log and the lockout counters must see the client
+    nginx names in X-Forwarded-For (or one office's mistakes would lock out the whole province), and only then."""
+    from axes.models import AccessAttempt
+    make_user("clerk", role=Role.VIEWER)
+    settings.BEHIND_HTTPS_PROXY, settings.FORWARDED_ALLOW_IPS = True, ["127.0.0.1"]
+    for _ in range(5):
+        client.post("/api/v1/auth/token", json.dumps({"username": "clerk", "password": "Wrong-Passw0rd"}),
+                    content_type="application/json", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+    assert set(AuditEvent.objects.filter(action="login_failed").values_list("ip", flat=True)) == {"198.51.100.7"}
+    other_office = client.post("/api/v1/auth/token", json.dumps({"username": "clerk", "password": PASSWORD}),
+                               content_type="application/json", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert other_office.status_code == 200
+    # Not from the trusted proxy: the header is the client's own words and is ignored.
+    AuditEvent.objects.all().delete()
+    client.post("/api/v1/auth/token", json.dumps({"username": "clerk", "password": "Wrong-Passw0rd"}),
+                content_type="application/json", REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert AuditEvent.objects.get(action="login_failed").ip == "192.0.2.10"
