@@ -64,11 +64,11 @@ def instance(pinggu, password):
 
 
 @contextmanager
-def serving(pinggu, env, *args):
+def serving(pinggu, env, *args, workers=2):
     """`pinggu serve` on a free port until the login page answers; stopped (with its children) on exit.
     Yields (port, server process)."""
     port = free_port()
-    server = subprocess.Popen([pinggu, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", *args], env=env,
+    server = subprocess.Popen([pinggu, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *args], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         for _ in range(150):
