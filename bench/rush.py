@@ -185,6 +185,20 @@ class Client(threading.Thread):
         self.submitted = True
 
 
+def warm_up(base, n):
+    """A running server is warm: every worker thread has served pages before the rush (first-request imports, templates)."""
+    def one(_):
+        with requests.Session() as s:
+            page = s.get(f"{base}/accounts/login/", timeout=60)
+            token = CSRF_INPUT.search(page.text)
+            s.post(f"{base}/accounts/login/", data={"csrfmiddlewaretoken": token.group(1) if token else "",
+                                                     "username": "admin", "password": PASSWORD}, timeout=60)
+            s.get(f"{base}/", timeout=60)
+
+    with ThreadPoolExecutor(n) as pool:
+        list(pool.map(one, range(2 * n)))
+
+
 def verify(clients, base, block, size, sent_path):
     """Every acknowledged file, downloaded back by its unit and compared byte for byte. Returns (checked, lost)."""
     from pinggu.campaigns.models import Enrollment, EnrollmentState
@@ -266,6 +280,7 @@ def main():
         block = os.urandom(size)
         with serving(PINGGU, env, workers=args.workers) as (port, _server):
             base = f"http://127.0.0.1:{port}"
+            warm_up(base, args.workers * 4)
             barrier = threading.Barrier(args.clients + 1)
             deadline = time.monotonic() + args.time_limit
             clients = [Client(base, campaign, f"rush{i:04d}", points[:args.files], block, size, i, barrier, deadline)
