@@ -63,6 +63,14 @@ def instance(pinggu, password):
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def skip_password_change(pinggu, env, *usernames):
+    """The demo's unit accounts must change their password at first login; a benchmark logs in as they are."""
+    subprocess.run([pinggu, "shell", "-c", (
+        "from pinggu.accounts.models import User; "
+        f"User.objects.filter(username__in={list(usernames)!r}).update(must_change_password=False)"
+    )], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
 @contextmanager
 def serving(pinggu, env, *args, workers=2):
     """`pinggu serve` on a free port until the login page answers; stopped (with its children) on exit.
