@@ -22,6 +22,15 @@ def rss_kb(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid):
     out = []
     for p in Path("/proc").iterdir():
@@ -89,7 +98,11 @@ def serving(pinggu, env, *args, workers=2):
         yield port, server
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not leave the server behind
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def in_process_demo(prefix):

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from _proc import free_port, serving
+from _proc import cpu_seconds, free_port, serving, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PINGGU = str(ROOT / ".venv" / "bin" / "pinggu")
@@ -264,6 +264,7 @@ def main():
     parser.add_argument("--sent", default="rush-sent.sha256", help="where the list of sent SHA-256 is written")
     args = parser.parse_args()
     size = int(args.mb * MB)
+    print(f"machine               {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     data_dir = tempfile.mkdtemp(prefix="pinggu-rush-")
     db_name, db_url = create_database(args.postgres)
     moto = None
@@ -278,7 +279,8 @@ def main():
         if len(points) < args.files:
             raise SystemExit(f"the framework has {len(points)} points, fewer than --files {args.files}")
         block = os.urandom(size)
-        with serving(PINGGU, env, workers=args.workers) as (port, _server):
+        hash_ms = hash_cpu_ms()
+        with serving(PINGGU, env, workers=args.workers) as (port, server):
             base = f"http://127.0.0.1:{port}"
             warm_up(base, args.workers * 4)
             barrier = threading.Barrier(args.clients + 1)
@@ -287,15 +289,18 @@ def main():
                        for i in range(args.clients)]
             for c in clients:
                 c.start()
+            processes = tree(server.pid)
+            cpu_before = sum(cpu_seconds(p) for p in processes)
             barrier.wait()
             began = time.perf_counter()
             for c in clients:
                 c.join(max(0.0, deadline - time.monotonic()))
             rush_s = time.perf_counter() - began
+            server_cpu = sum(cpu_seconds(p) for p in processes) - cpu_before
             unfinished = sum(c.is_alive() for c in clients)
             checked, lost, not_submitted = verify(clients, base, block, size, args.sent)
         cp_s = cp_baseline(clients, block, size, data_dir)
-        report(args, clients, hash_params, rush_s, unfinished, checked, lost, not_submitted, cp_s, size)
+        report(args, clients, hash_params, rush_s, unfinished, checked, lost, not_submitted, cp_s, size, server_cpu, hash_ms)
     finally:
         if moto is not None:
             moto.terminate()
@@ -307,7 +312,26 @@ def main():
             print(f"could not drop database {db_name}: {exc}")
 
 
-def report(args, clients, hash_params, rush_s, unfinished, checked, lost, not_submitted, cp_s, size):
+def hash_cpu_ms():
+    """CPU milliseconds (all threads) of one argon2 hash with the current and with Django's default parameters.
+
+    CPU time, unlike wall time, hardly depends on what else runs on a shared machine: with C cores,
+    N logins at once cannot all finish before N × (CPU per login) / C seconds.
+    """
+    from django.contrib.auth.hashers import Argon2PasswordHasher, get_hasher
+
+    def median(hasher):
+        samples = []
+        for _ in range(5):
+            start = time.process_time()
+            hasher.encode(PASSWORD, hasher.salt())
+            samples.append((time.process_time() - start) * 1000)
+        return sorted(samples)[2]
+
+    return median(get_hasher("default")), median(Argon2PasswordHasher())
+
+
+def report(args, clients, hash_params, rush_s, unfinished, checked, lost, not_submitted, cp_s, size, server_cpu, hash_ms):
     logins = [c.login_s for c in clients if c.login_s is not None]
     uploads = [u[2] for c in clients for u in c.uploads]
     errors = [f"{c.unit}: {e}" for c in clients for e in c.errors]
@@ -317,7 +341,12 @@ def report(args, clients, hash_params, rush_s, unfinished, checked, lost, not_su
     print(f"clients               {args.clients} × {args.files} files × {args.mb:g} MB, storage {args.storage}, "
           f"gunicorn {args.workers} workers × 4 threads, PostgreSQL")
     print(f"stored password hash  {'$'.join(hash_params)} ({'legacy: Django defaults' if args.legacy_hashes else 'current'})")
+    print(f"one argon2 hash       {hash_ms[0]:6.0f} ms CPU with the current parameters, {hash_ms[1]:.0f} ms with Django's defaults "
+          f"(all threads; {os.cpu_count()} cores: {args.clients} logins need at least {args.clients * hash_ms[0] / 1000 / os.cpu_count():.1f} s "
+          f"of hashing, {args.clients * hash_ms[1] / 1000 / os.cpu_count():.1f} s with the defaults)")
     print(f"rush                  {rush_s:6.2f} s from the barrier to the last client done; {unfinished} unfinished")
+    print(f"server CPU            {server_cpu:6.1f} s over the rush, {server_cpu / args.clients * 1000:.0f} ms per client "
+          f"(login, {args.files} uploads, submit)")
     print(f"login (GET+POST)      p50 {fmt(percentile(logins, 50))}  p95 {fmt(percentile(logins, 95))}  "
           f"p99 {fmt(percentile(logins, 99))}  max {fmt(max(logins, default=None))}   (target p95 < 3 s)")
     print(f"upload, one file      p50 {fmt(percentile(uploads, 50))}  p95 {fmt(percentile(uploads, 95))}  "
