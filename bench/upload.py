@@ -39,7 +39,10 @@ BLOCK = 1024 * 1024
 
 def request(port, method, path, body=None, headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
-    conn.request(method, path, body=body, headers=headers or {})
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered before reading the whole body (a refusal, e.g. 413): read that answer
     response = conn.getresponse()
     data = response.read()
     conn.close()
@@ -182,7 +185,8 @@ def tus(port, source, campaign, unit, point, token, sha256, chunk):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=1024, help="upload size in MB (default 1024)")
-    parser.add_argument("--chunk-mb", type=int, default=32, help="bytes per tus PATCH, in MB (default 32)")
+    parser.add_argument("--chunk-mb", type=int, default=16,
+                        help="bytes per tus PATCH, in MB (default 16, the server's PINGGU_UPLOAD_CHUNK_MB and the page's chunk)")
     args = parser.parse_args()
     source = Source(args.mb * MB)
     with instance(PINGGU, PASSWORD) as (data_dir, env):
