@@ -17,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _proc import instance, rss_kb, serving, tree
+from _proc import instance, rss_kb, serving, skip_password_change, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PINGGU = str(ROOT / ".venv" / "bin" / "pinggu")
@@ -85,8 +85,10 @@ def main():
     parser.add_argument("--mb", type=int, default=1024, help="upload size in MB (default 1024)")
     args = parser.parse_args()
     size = args.mb * 1024 * 1024
-    with instance(PINGGU, PASSWORD) as (data_dir, env), serving(PINGGU, env) as (port, server):
-        measure(size, args.mb, data_dir, port, server)
+    with instance(PINGGU, PASSWORD) as (data_dir, env):
+        skip_password_change(PINGGU, env, "yyq")
+        with serving(PINGGU, env) as (port, server):
+            measure(size, args.mb, data_dir, port, server)
 
 
 def measure(size, mb, data_dir, port, server):

@@ -256,7 +256,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # argon2id at OWASP's minimum. It verifies every "argon2$" hash whatever its parameters, so
+    # hashes made with Django's heavier defaults still work and are rehashed at the next login
+    # (pinggu/accounts/passwords.py, docs/性能.md).
+    "pinggu.accounts.passwords.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,5 +1,6 @@
-"""Password rules: at least 10 characters, three of four character classes, not the username."""
+"""Password rules (at least 10 characters, three of four character classes, not the username) and the hasher."""
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -7,6 +8,27 @@ from django.utils.translation import gettext_lazy
 MIN_LENGTH = 10
 # Long enough for any passphrase; bounded so that nobody makes the server hash megabytes.
 MAX_LENGTH = 256
+
+
+class Argon2idHasher(Argon2PasswordHasher):
+    """argon2id with the OWASP Password Storage Cheat Sheet's first configuration: 19 MiB, 2 passes, 1 lane.
+
+    https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id
+    lists five equivalent minimums (m=47104 KiB t=1, m=19456 t=2, m=12288 t=3, m=9216 t=4, m=7168 t=5,
+    all p=1) that trade memory for passes at about the same CPU cost. Django's defaults (100 MiB,
+    2 passes, 8 lanes) cost about five times as much CPU: on the 2-core reference machine 200
+    submitters logging in at the deadline queued for a minute (bench/rush.py, docs/性能.md).
+    One lane, because a login should occupy one core and leave the other to the next request;
+    19 MiB rather than less memory with more passes, as the cheat sheet lists it first and
+    memory is what makes GPU guessing expensive.
+
+    The algorithm name stays "argon2", so Django verifies hashes made with any parameters (they
+    are in the hash) and, as must_update sees different ones, rehashes at the next login.
+    """
+
+    memory_cost = 19 * 1024
+    time_cost = 2
+    parallelism = 1
 
 
 class StrengthValidator:

@@ -89,11 +89,13 @@ def one_time_password() -> str:
 class OneTimePasswordHasher(Argon2PasswordHasher):
     """argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane) for generated one-time passwords.
 
-    The production parameters cost about 0.35 s a hash here, so accounts for 300 units took two
-    minutes in one request. A generated password carries about 63 bits of randomness, which the
-    slow hash is not needed to protect, and it lives until the forced change at first login. The
-    algorithm name stays "argon2": the production hasher verifies these hashes and, finding
-    weaker parameters, rehashes at the first successful login.
+    The production hasher (accounts.passwords.Argon2idHasher) uses the same parameters today; this
+    one stays separate so that an instance raising them does not make account generation slow again
+    (with Django's defaults, 0.35 s a hash, accounts for 300 units took two minutes in one request).
+    A generated password carries about 63 bits of randomness, which a slower hash is not needed to
+    protect, and it lives until the forced change at first login. The algorithm name stays "argon2":
+    the production hasher verifies these hashes and, finding other parameters, rehashes at the
+    first successful login.
     """
 
     memory_cost = 19 * 1024

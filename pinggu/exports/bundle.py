@@ -5,16 +5,18 @@ and at the root manifest.csv and manifest.xlsx (unit, point, file, size, SHA-256
 uploader, time, a warning for a suspected zip bomb). Files are stored, not recompressed
 (evidence is mostly compressed already), so the total length is known before the first
 byte is sent; ZIP64 is used past 4 GB and names carry the UTF-8 flag. Deleted files are left out.
+The CRC-32 recorded at upload goes into the headers, so the bytes pass through untouched
+(pinggu/lib/storedzip.py).
 """
 
 import csv
 import hashlib
 import io
 import os
+from functools import partial
 
 from django.utils import timezone
 from openpyxl import Workbook
-from zipstream import ZipStream
 
 from pinggu import storage as stored
 from pinggu.campaigns.models import unit_ordering
@@ -23,6 +25,7 @@ from pinggu.evidence.models import Evidence, EvidenceKind, Response, ResponseSta
 from pinggu.frameworks.models import Checkpoint
 from pinggu.lib import zipdir
 from pinggu.lib.office import safe_cell, to_bytes
+from pinggu.lib.storedzip import StoredZip
 
 from .names import UniqueNames, short_title, windows_safe
 
@@ -185,20 +188,20 @@ def _read(storage, name, next_name):
 
 
 def zip_stream(plan):
-    """A ZipStream whose len() is the exact byte length; iterate it to get the bytes."""
+    """A StoredZip whose len() is the exact byte length; iterate it (once) to get the bytes."""
     files, notes, manifest = plan.entries()
     # entries() appends a manifest row with each file; the warnings are read here, not
     # there, so that pages which only count the files do not open them.
     manifest = [row + [package_warning(item)] for row, (_, item) in zip(manifest, files, strict=True)]
-    zs = ZipStream(sized=True)
-    zs.add(_manifest_csv(manifest), "manifest.csv")
-    zs.add(_manifest_xlsx(manifest), "manifest.xlsx")
+    zs = StoredZip(when=timezone.localtime().timetuple())
+    zs.add_bytes("manifest.csv", _manifest_csv(manifest))
+    zs.add_bytes("manifest.xlsx", _manifest_xlsx(manifest))
     for path, body in notes:
-        zs.add(body, path)
+        zs.add_bytes(path, body)
     storage = Evidence._meta.get_field("file").storage
     if files:
         _prefetch(storage, files[0][1].file.name)
     for i, (path, item) in enumerate(files):
         following = files[i + 1][1].file.name if i + 1 < len(files) else None
-        zs.add(_read(storage, item.file.name, following), path, size=item.size)
+        zs.add(path, size=item.size, crc=item.crc32, chunks=partial(_read, storage, item.file.name, following))
     return zs

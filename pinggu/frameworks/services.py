@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -157,9 +158,28 @@ def _store_tree(framework: Framework, tree: Tree) -> None:
     Checkpoint.objects.bulk_create(checkpoints)
 
 
+# Published trees, kept per process: a published version never changes and a Tree is immutable, and
+# every upload's answer redraws the point from its unit's checklist (at the deadline rush, building the
+# tree from its rows was half of an upload request's time: bench/rush.py, docs/性能.md). The key carries
+# the publication time too, so that a row id reused (tests rolled back on SQLite) never finds another tree.
+_PUBLISHED_TREES: dict[tuple[Any, ...], Tree] = {}
+_PUBLISHED_TREES_MAX = 64
+_PUBLISHED_TREES_LOCK = threading.Lock()  # gunicorn's threads share the dict
+
+
 def load_tree(framework: Framework) -> Tree:
-    """The framework's typed tree (two queries: indicators, points)."""
-    return Tree.from_models(framework)
+    """The framework's typed tree (two queries: indicators, points; none for a published one seen before)."""
+    if not framework.is_published:
+        return Tree.from_models(framework)
+    key = (framework.pk, framework.code, framework.version, framework.published_at)
+    tree = _PUBLISHED_TREES.get(key)
+    if tree is None:
+        tree = Tree.from_models(framework)
+        with _PUBLISHED_TREES_LOCK:
+            if len(_PUBLISHED_TREES) >= _PUBLISHED_TREES_MAX:
+                _PUBLISHED_TREES.pop(next(iter(_PUBLISHED_TREES)))
+            _PUBLISHED_TREES[key] = tree
+    return tree
 
 
 def to_dict(framework: Framework, *, rule_ids: bool = False) -> dict[str, Any]:

@@ -11,15 +11,45 @@ from ..conftest import PASSWORD, make_user, token_for
 pytestmark = pytest.mark.django_db
 
 
+OWASP_ARGON2ID = "argon2$argon2id$v=19$m=19456,t=2,p=1$"
+
+
 @pytest.mark.argon2
-def test_production_hasher_is_argon2():
-    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+def test_production_hasher_is_argon2id_at_owasp_minimum():
+    assert project_settings.PASSWORD_HASHERS[0] == "pinggu.accounts.passwords.Argon2idHasher"
 
 
 @pytest.mark.argon2
 def test_passwords_stored_with_argon2(db):
     user = make_user("hashme")
-    assert user.password.startswith("argon2$")
+    assert user.password.startswith(OWASP_ARGON2ID)
+
+
+@pytest.mark.argon2
+@pytest.mark.parametrize("way", ["form", "api"])
+def test_hashes_with_djangos_default_parameters_verify_and_are_rehashed_at_login(client, way):
+    """Accounts created before the change (Django's 100 MiB, 8 lanes) keep working; the next login rehashes."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    from pinggu.accounts.models import User
+
+    legacy = Argon2PasswordHasher()
+    user = make_user("legacy1", role=Role.SUBMITTER)
+    User.objects.filter(pk=user.pk).update(password=legacy.encode(PASSWORD, legacy.salt()))
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=102400,t=2,p=8$")
+    before = user.password
+    # A wrong password neither logs in nor touches the stored hash.
+    assert client.post("/accounts/login/", {"username": "legacy1", "password": "Wrong-Passw0rd!"}).status_code == 200
+    user.refresh_from_db()
+    assert user.password == before
+    if way == "form":
+        assert client.post("/accounts/login/", {"username": "legacy1", "password": PASSWORD}).status_code == 302
+    else:
+        token_for(client, "legacy1")
+    user.refresh_from_db()
+    assert user.password.startswith(OWASP_ARGON2ID) and user.password != before
+    assert user.check_password(PASSWORD) and not user.check_password("Wrong-Passw0rd!")
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,23 @@ def test_built_with_one_query_per_table_and_nothing_bolted_on(django_assert_num_
 
 
 @pytest.mark.django_db
+def test_a_published_tree_is_read_once_per_process_a_draft_every_time(django_assert_num_queries):
+    """Every upload redraws its point from the unit's checklist; a published version never changes."""
+    draft = services.create_framework(small())
+    with django_assert_num_queries(2):
+        services.load_tree(draft)
+    with django_assert_num_queries(2):
+        services.load_tree(draft)  # a draft may still be edited
+    published = services.publish(services.create_framework({**small(), "code": "tree-published"}))
+    with django_assert_num_queries(2):
+        first = services.load_tree(published)
+    fresh = Framework.objects.get(pk=published.pk)  # as the next request reads it
+    with django_assert_num_queries(0):
+        again = services.load_tree(fresh)
+    assert again is first
+
+
+@pytest.mark.django_db
 def test_walk_is_pre_order_with_depth_and_path():
     tree = services.load_tree(services.create_framework(small()))
     steps = [(s.node.code, s.depth, tuple(i.code for i in s.path)) for s in tree.walk()]
