@@ -125,6 +125,7 @@ ALLOWED = {
     ("oversight/reminders.py", "retry_failed"): "the same, queued again",
     ("exports/prebuilt.py", "request_build"): "a prebuilt bundle's build status (a job)",
     ("exports/prebuilt.py", "build"): "the same",
+    ("exports/jobs.py", "run"): "a result export's build state (a job: claimed, ready, failed)",
     ("frameworks/services.py", "publish"): "a framework's publication status",
     ("reviews/objections.py", "answer_objection"): "the one writer of Objection.state (pending → upheld | rejected)",
 }
