@@ -1,3 +1,4 @@
+import os
 import socket
 import uuid
 
@@ -196,3 +197,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("INSERT INTO pinggu_audit_maintenance (enabled) VALUES (1)")
+
+
+@pytest.fixture
+def fresh_pg():
+    """New empty PostgreSQL databases on the server the suite runs on (only when it runs on PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    import psycopg
+
+    base = os.environ["PINGGU_DATABASE_URL"].rsplit("/", 1)[0]
+    made = []
+
+    def make() -> str:
+        name = f"pinggu_restore_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return f"{base}/{name}"
+
+    yield make
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

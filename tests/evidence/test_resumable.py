@@ -20,6 +20,7 @@ from pinggu.evidence import resumable, services
 from pinggu.evidence.models import Evidence, Upload
 
 from ..conftest import PDF, token_for, upload_file
+from .test_uploads import api  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +36,6 @@ def big_pdf(size=300_000, seed=b"a"):
     return PDF + body
 
 
-@pytest.fixture
-def api(client, world):
-    token = token_for(client, "sub-a")
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    client.base = f"/api/v1/campaigns/{world.campaign.pk}/units/unit-a"
-    return client
 
 
 def create(api, content, name="扫描件.pdf", point="C01", sha256=None, note=None, length=None):

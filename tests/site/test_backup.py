@@ -93,30 +93,6 @@ class Target:
             return {r[0] for r in conn.execute(query)}
 
 
-@pytest.fixture
-def fresh_pg():
-    """New empty PostgreSQL databases on the server the suite runs on (only when it runs on PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        yield None
-        return
-    import psycopg
-
-    base = os.environ["PINGGU_DATABASE_URL"].rsplit("/", 1)[0]
-    made = []
-
-    def make() -> str:
-        name = f"pinggu_restore_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return f"{base}/{name}"
-
-    yield make
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        for name in made:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def no_tables(path: Path) -> bool:
     if not path.exists():
         return True

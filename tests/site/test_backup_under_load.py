@@ -102,32 +102,6 @@ def _post(url, *, token=None, json_body=None, file=None):
         return reply.status, json.loads(reply.read())
 
 
-@pytest.fixture
-def databases():
-    """SQLite files in the data directories; on the PostgreSQL run, new databases on that server."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        yield lambda: None
-        return
-    import psycopg
-
-    base = os.environ["PINGGU_DATABASE_URL"].rsplit("/", 1)[0]
-    made = []
-
-    def make():
-        name = f"pinggu_load_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        return f"{base}/{name}"
-
-    yield make
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        for name in made:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _row_counts(data_dir: Path, database_url: str | None, tables) -> dict[str, int]:
     if database_url:
         import psycopg
@@ -150,9 +124,10 @@ def _evidence(data_dir: Path, database_url: str | None) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("storage", ["local", "s3"])
-def test_backup_while_uploads_arrive_restores_a_consistent_instance(databases, storage, request):
+def test_backup_while_uploads_arrive_restores_a_consistent_instance(fresh_pg, storage, request):
     root = Path(tempfile.mkdtemp(prefix="pinggu-backup-load-"))
-    source_db, target_db = databases(), databases()
+    # SQLite files in the data directories; on the PostgreSQL run, new databases on that server.
+    source_db, target_db = (fresh_pg(), fresh_pg()) if fresh_pg else (None, None)
     source, target = root / "source", root / "target"
     s3 = request.getfixturevalue("s3_server") if storage == "s3" else None
     env, target_env = _env(source, source_db, s3), _env(target, target_db, s3)
