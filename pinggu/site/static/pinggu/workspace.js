@@ -162,6 +162,7 @@
     return fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
       .then((r) => r.text())
       .then((html) => {
+        // The workspace page as our server rendered it (autoescaped); DOMParser runs no script in it.
         const fresh = new DOMParser().parseFromString(html, "text/html");
         const cell = fresh.getElementById("point-" + point);
         if (cell) replaceCell(cell.outerHTML);
